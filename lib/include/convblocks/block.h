@@ -57,7 +57,9 @@ cb_status cb_args_set(cb_args *a, const char *kv, cb_error *err);
 /* Build block `name` with args (NULL: defaults) on input shape (NULL: the
  * default shape, with C following the channels argument). When a shape is
  * given and the channels argument was not set, it follows the shape's C.
- * Parameters are allocated (zeroed). The caller frees *out. */
+ * Parameters are declared, not allocated (costing a graph needs no
+ * memory): cb_graph_init_params or cb_graph_load_params fill them.
+ * The caller frees *out with cb_graph_free. */
 cb_status cb_block_build(const char *name, const cb_args *args, const cb_shape *shape,
                          cb_graph **out, cb_error *err);
 

@@ -34,7 +34,9 @@ const cb_net_info *cb_net_at(int i);
 const cb_net_info *cb_net_find(const char *name);  /* NULL if unknown */
 
 /* Build network `name` (alpha: 0 < alpha <= 1, ignored where it has none;
- * resolution: 0 for the default). Parameters are allocated (zeroed). */
+ * resolution: 0 for the default). Parameters are declared, not allocated:
+ * cb_graph_init_params or cb_graph_load_params fill them (VGG16 alone is
+ * 550 MB, and costing it needs none of that). */
 cb_status cb_net_build(const char *name, double alpha, int resolution, cb_graph **out,
                        cb_error *err);
 
