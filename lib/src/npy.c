@@ -236,7 +236,7 @@ cb_status cb_npy_parse(const unsigned char *buf, size_t len, const char *name, c
                        cb_error *err) {
     memset(t, 0, sizeof *t);
     if (!name) name = "<memory>";
-    size_t hs, hl;
+    size_t hs = 0, hl = 0;
     cb_status st = parse_preamble(buf, len, name, &hs, &hl, err);
     if (st != CB_OK) return st;
     if (hl > len - hs)
@@ -271,7 +271,7 @@ cb_status cb_npy_read(const char *path, cb_tensor *t, cb_error *err) {
     char *header = NULL;
     cb_status st;
     size_t got = fread(pre, 1, sizeof pre, f);
-    size_t hs, hl;
+    size_t hs = 0, hl = 0;
     st = parse_preamble(pre, got, path, &hs, &hl, err);
     if (st != CB_OK) goto done;
     /* Size of the file, when it is a regular one: lets a lying header be
