@@ -17,8 +17,10 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -358,6 +360,53 @@ static void test_refuse_truncated_and_trailing_data(void **state) {
     expect_refused(buf, len, "trailing data");
     len = make_npy(buf, 1, dict, x, 7 * 4);
     expect_refused(buf, len, "trailing data");
+}
+
+/* Through a pipe the reader cannot learn the size in advance, so it must
+ * notice truncated and trailing data while reading. A child process feeds
+ * `len` bytes of `buf` into a FIFO. */
+static cb_status read_through_fifo(const unsigned char *buf, size_t len, cb_tensor *t,
+                                   cb_error *err) {
+    char fifo[600];
+    path_in_tmp(fifo, sizeof fifo, "fifo.npy");
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        signal(SIGPIPE, SIG_IGN); /* the reader may stop early on trailing data */
+        FILE *f = fopen(fifo, "wb");
+        if (f) {
+            fwrite(buf, 1, len, f);
+            fclose(f);
+        }
+        _exit(0);
+    }
+    cb_status st = cb_npy_read(fifo, t, err);
+    int status;
+    waitpid(pid, &status, 0);
+    unlink(fifo);
+    return st;
+}
+
+static void test_read_from_pipe(void **state) {
+    (void)state;
+    float x[7] = {1, 2, 3, 4, 5, 6, 7};
+    unsigned char buf[256];
+    const char *dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }";
+    cb_tensor t;
+    cb_error err;
+    size_t len = make_npy(buf, 1, dict, x, 6 * 4);
+    assert_int_equal(read_through_fifo(buf, len, &t, &err), CB_OK);
+    assert_int_equal(t.rank, 2);
+    assert_memory_equal(t.data, x, 6 * 4);
+    cb_tensor_free(&t);
+    assert_int_equal(read_through_fifo(buf, len - 2, &t, &err), CB_ERR_FORMAT);
+    assert_non_null(strstr(err.msg, "truncated data"));
+    assert_null(t.data);
+    len = make_npy(buf, 1, dict, x, 7 * 4);
+    assert_int_equal(read_through_fifo(buf, len, &t, &err), CB_ERR_FORMAT);
+    assert_non_null(strstr(err.msg, "trailing data"));
+    assert_null(t.data);
 }
 
 static void test_refuse_other_dtypes(void **state) {
@@ -769,6 +818,7 @@ int main(void) {
         cmocka_unit_test(test_refuse_truncated_header),
         cmocka_unit_test(test_refuse_header_length_beyond_file),
         cmocka_unit_test(test_refuse_truncated_and_trailing_data),
+        cmocka_unit_test(test_read_from_pipe),
         cmocka_unit_test(test_refuse_other_dtypes),
         cmocka_unit_test(test_refuse_fortran_order),
         cmocka_unit_test(test_refuse_rank),
