@@ -525,6 +525,10 @@ static void test_missing_file(void **state) {
     cb_shape s;
     assert_int_equal(cb_npy_read_activation(path, &t, &s, &err), CB_ERR_IO);
     assert_null(t.data);
+    /* A directory opens on Linux but cannot be read: still an I/O error. */
+    assert_int_equal(cb_npy_read(tmpdir, &t, &err), CB_ERR_IO);
+    assert_non_null(strstr(err.msg, strerror(EISDIR)));
+    assert_null(t.data);
 }
 
 static void test_write_refuses_bad_arguments(void **state) {

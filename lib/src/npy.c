@@ -263,6 +263,7 @@ cb_status cb_npy_parse(const unsigned char *buf, size_t len, const char *name, c
 
 cb_status cb_npy_read(const char *path, cb_tensor *t, cb_error *err) {
     memset(t, 0, sizeof *t);
+    if (!path) return cb_fail(err, CB_ERR_ARG, "no path to read");
     FILE *f = fopen(path, "rb");
     if (!f) return cb_fail(err, CB_ERR_IO, "%s: %s", path, strerror(errno));
     /* Read the preamble and header first, then the data straight into the
@@ -272,6 +273,10 @@ cb_status cb_npy_read(const char *path, cb_tensor *t, cb_error *err) {
     cb_status st;
     size_t got = fread(pre, 1, sizeof pre, f);
     size_t hs = 0, hl = 0;
+    if (got < sizeof pre && ferror(f)) { /* e.g. a directory: EISDIR */
+        st = cb_fail(err, CB_ERR_IO, "%s: %s", path, strerror(errno));
+        goto done;
+    }
     st = parse_preamble(pre, got, path, &hs, &hl, err);
     if (st != CB_OK) goto done;
     /* Size of the file, when it is a regular one: lets a lying header be
@@ -458,6 +463,7 @@ static size_t make_header(unsigned char *buf, int rank, const int *dims) {
 
 cb_status cb_npy_write(const char *path, int rank, const int *dims, const float *data,
                        cb_error *err) {
+    if (!path || !dims) return cb_fail(err, CB_ERR_ARG, "no path or no shape to write");
     if (rank < 1 || rank > CB_MAX_RANK)
         return cb_fail(err, CB_ERR_ARG, "%s: rank %d is not 1 to %d", path, rank, CB_MAX_RANK);
     uint64_t numel;
