@@ -37,9 +37,8 @@ static const unsigned char NPY_MAGIC[6] = {0x93, 'N', 'U', 'M', 'P', 'Y'};
 /* Alignment of the data start, as numpy >= 1.14 writes it. */
 #define NPY_ALIGN 64
 
-/* What the preamble and header say about the array. */
+/* What the header says about the array. */
 typedef struct {
-    size_t data_offset;  /* where the elements start */
     int rank;
     int dims[CB_MAX_RANK];
     uint64_t numel;
