@@ -18,7 +18,7 @@ static const char USAGE[] =
 
 int main(int argc, char **argv) {
     if (argc < 2) {
-        fputs(USAGE, stderr);
+        fputs("convblocks: no command (try: list, cost, conv, run, report; or --help)\n", stderr);
         return 2;
     }
     const char *cmd = argv[1];
