@@ -5,15 +5,20 @@
 
 #include "cli.h"
 #include "convblocks/cost.h"
+#include "convblocks/paper.h"
 
 static const char HELP[] =
     "usage: convblocks cost TARGET [--shape C,H,W] [--set K=V]... [--alpha A] [--resolution R]\n"
     "                       [--format table|csv|json] [--group-by type]\n"
+    "       convblocks cost --paper NET|all\n"
     "Exact multiply-adds (MACs), parameters and bytes of every layer of a block or network.\n"
     "  MACs      multiply-accumulates of convs and FC layers (BN, ReLU, pooling, adds are other_ops)\n"
     "  params    learnable parameters (weights, biases, BN gamma/beta); weights = conv/FC weights only;\n"
     "            buffers = BN running mean/variance\n"
     "  bytes     minimum float32 traffic: inputs and parameters read once, output written once\n"
+    "  --group-by type  sum the layers by type (conv 1x1, conv dw, conv, fc, ...): the MobileNet paper's Table 2\n"
+    "  --paper NET|all  every published figure about NET (MobileNet, Xception, VGG, Inception papers and\n"
+    "                   reference implementations) beside ours, with the source and a verdict\n"
     "Limits: at most 16 --set options; tensors up to 4 GiB; kernels up to 31.\n"
     "Example: convblocks cost mobilenet --set cout=256 --format json\n";
 
@@ -188,6 +193,12 @@ int cmd_cost(int argc, char **argv) {
             const char *v = cli_value(&a);
             if (!v || strcmp(v, "type") != 0) return cli_fail("cost", CB_ERR_ARG, "--group-by takes 'type'");
             group = 1;
+        } else if (cli_is(&a, "--paper")) {
+            const char *v = cli_value(&a);
+            if (!v) return cli_fail("cost", CB_ERR_ARG, "--paper needs a network name or 'all'");
+            cb_error e;
+            cb_status s = cb_paper_print(stdout, v, &e);
+            return s == CB_OK ? 0 : cli_fail("cost", s, "%s", e.msg);
         } else if (!a.name && !t.target) {
             t.target = a.argv[a.i];
         } else {
