@@ -1,0 +1,64 @@
+/* machine.h — what this machine can do at most: its roofline ceilings.
+ *
+ * A benchmark's GMAC/s and GB/s mean little without the machine's own
+ * limits beside them. cb_machine_probe measures them here, on this machine,
+ * in this sitting (a shared VM's numbers drift from hour to hour):
+ *   - fp32 FMA peak: 12 independent 8-wide FMA chains (enough to hide the
+ *     4-cycle FMA latency on 2 FMA ports), AVX2+FMA when the CPU has it, a
+ *     portable multiply-add loop otherwise; 1 thread and all threads.
+ *   - memory bandwidth: a STREAM triad a[i] = b[i] + s*c[i] (24 bytes per
+ *     element, write-allocate traffic not counted, as STREAM does) on arrays
+ *     each twice the last-level cache (DRAM), and on a working set of a
+ *     quarter of it (L3-resident); 1 thread and all threads.
+ * Each figure is the best of several samples (a ceiling, as STREAM reports).
+ * It also reads the CPU model, caches and cpufreq governor from /proc and /sys.
+ *
+ * Used by convblocks-bench (JSON context) and the report (roofline plots).
+ */
+#ifndef CONVBLOCKS_MACHINE_H
+#define CONVBLOCKS_MACHINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "convblocks/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct {
+    /* Facts (cb_machine_describe). Unknown values are "" or 0. */
+    char cpu_model[128];      /* /proc/cpuinfo "model name" */
+    int logical_cpus;         /* online CPUs */
+    int max_threads;          /* threads the library's OpenMP pool uses by default */
+    uint64_t l1d_bytes, l2_bytes, l3_bytes;  /* per cache instance, cpu0's view */
+    char governor[32];        /* cpufreq scaling governor of cpu0; "" if no cpufreq (VMs) */
+    bool avx2_fma;            /* the CPU runs AVX2 + FMA3 (the peak kernel used them) */
+
+    /* Measurements (cb_machine_probe); GFLOP/s count an FMA as 2 flop, GB/s are 1e9 B/s. */
+    int threads_all;          /* threads of the "all" figures */
+    double fma_gflops_1t, fma_gflops_all;
+    double dram_triad_gbs_1t, dram_triad_gbs_all;
+    double l3_triad_gbs_1t, l3_triad_gbs_all;
+    size_t dram_array_bytes;  /* size of each of the 3 DRAM triad arrays */
+    size_t l3_array_bytes;    /* size of each of the 3 L3-resident arrays */
+} cb_machine_info;
+
+/* Fill the facts only (fast: reads /proc and /sys); measurements are zeroed. */
+void cb_machine_describe(cb_machine_info *info);
+
+/* Facts plus measurements. quick != 0: fewer and shorter samples (~0.5 s
+ * in all instead of ~2 s). Allocates ~6x the last-level cache for the
+ * duration of the call. Fails only when memory cannot be had. */
+cb_status cb_machine_probe(cb_machine_info *info, int quick, cb_error *err);
+
+/* One line warning that clock frequency is not pinned (governor other than
+ * "performance", or no cpufreq control at all), or NULL when it is. */
+const char *cb_machine_frequency_warning(const cb_machine_info *info);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,264 @@
+/* machine.c — measure this machine's roofline ceilings (see machine.h). */
+#define _POSIX_C_SOURCE 200809L
+
+#include "convblocks/machine.h"
+
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "convblocks/tensor.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define CB_X86 1
+#endif
+
+static double now_seconds(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* ---- facts from /proc and /sys ---- */
+
+static void read_line(const char *path, char *buf, size_t n) {
+    buf[0] = '\0';
+    FILE *f = fopen(path, "r");
+    if (!f) return;
+    if (fgets(buf, (int)n, f)) buf[strcspn(buf, "\n")] = '\0';
+    fclose(f);
+}
+
+/* "32K", "32768K", "1M" -> bytes */
+static uint64_t parse_size(const char *s) {
+    char *end;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (end == s) return 0;
+    if (*end == 'K') v <<= 10;
+    else if (*end == 'M') v <<= 20;
+    else if (*end == 'G') v <<= 30;
+    return v;
+}
+
+static void read_caches(cb_machine_info *m) {
+    for (int i = 0; i < 16; i++) {
+        char path[128], level[16], type[32], size[32];
+        snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu0/cache/index%d/level", i);
+        read_line(path, level, sizeof level);
+        if (!level[0]) break;
+        snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu0/cache/index%d/type", i);
+        read_line(path, type, sizeof type);
+        snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu0/cache/index%d/size", i);
+        read_line(path, size, sizeof size);
+        uint64_t bytes = parse_size(size);
+        if (strcmp(level, "1") == 0 && strcmp(type, "Data") == 0) m->l1d_bytes = bytes;
+        else if (strcmp(level, "2") == 0 && strcmp(type, "Instruction") != 0) m->l2_bytes = bytes;
+        else if (strcmp(level, "3") == 0) m->l3_bytes = bytes;
+    }
+}
+
+static void read_cpu_model(cb_machine_info *m) {
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    if (!f) return;
+    char line[1024];
+    while (fgets(line, sizeof line, f)) {
+        if (strncmp(line, "model name", 10) != 0) continue;
+        const char *v = strchr(line, ':');
+        if (!v) continue;
+        v++;
+        while (*v == ' ' || *v == '\t') v++;
+        snprintf(m->cpu_model, sizeof m->cpu_model, "%s", v);
+        m->cpu_model[strcspn(m->cpu_model, "\n")] = '\0';
+        break;
+    }
+    fclose(f);
+}
+
+void cb_machine_describe(cb_machine_info *m) {
+    memset(m, 0, sizeof *m);
+    read_cpu_model(m);
+    m->logical_cpus = omp_get_num_procs();
+    m->max_threads = omp_get_max_threads();
+    read_caches(m);
+    read_line("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor", m->governor,
+              sizeof m->governor);
+#ifdef CB_X86
+    __builtin_cpu_init();
+    m->avx2_fma = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#endif
+}
+
+const char *cb_machine_frequency_warning(const cb_machine_info *m) {
+    if (!m->governor[0])
+        return "no cpufreq control visible (virtual machine?): clock frequency is not pinned, "
+               "expect run-to-run variation";
+    if (strcmp(m->governor, "performance") != 0)
+        return "cpufreq governor is not 'performance': clock frequency varies, "
+               "timings are noisy (cpupower frequency-set -g performance)";
+    return NULL;
+}
+
+/* ---- FMA peak ---- */
+
+/* 12 independent accumulators: an FMA's result is ready 4 cycles later and
+ * 2 can start per cycle, so at least 8 chains are needed to keep both
+ * units busy; 12 leaves margin. acc = acc * mul + add converges to
+ * add / (1 - mul), never to denormals. Returns a sum so nothing is dead code.
+ * Flops per call: iters * 12 chains * 8 lanes * 2. */
+#ifdef CB_X86
+__attribute__((target("avx2,fma"))) static float fma_kernel_avx2(long iters, float seed) {
+    __m256 mul = _mm256_set1_ps(0.5f), add = _mm256_set1_ps(seed);
+    __m256 a0 = add, a1 = add, a2 = add, a3 = add, a4 = add, a5 = add;
+    __m256 a6 = add, a7 = add, a8 = add, a9 = add, a10 = add, a11 = add;
+    for (long i = 0; i < iters; i++) {
+        a0 = _mm256_fmadd_ps(a0, mul, add);
+        a1 = _mm256_fmadd_ps(a1, mul, add);
+        a2 = _mm256_fmadd_ps(a2, mul, add);
+        a3 = _mm256_fmadd_ps(a3, mul, add);
+        a4 = _mm256_fmadd_ps(a4, mul, add);
+        a5 = _mm256_fmadd_ps(a5, mul, add);
+        a6 = _mm256_fmadd_ps(a6, mul, add);
+        a7 = _mm256_fmadd_ps(a7, mul, add);
+        a8 = _mm256_fmadd_ps(a8, mul, add);
+        a9 = _mm256_fmadd_ps(a9, mul, add);
+        a10 = _mm256_fmadd_ps(a10, mul, add);
+        a11 = _mm256_fmadd_ps(a11, mul, add);
+    }
+    __m256 s = _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)),
+                             _mm256_add_ps(_mm256_add_ps(a4, a5), _mm256_add_ps(a6, a7)));
+    s = _mm256_add_ps(s, _mm256_add_ps(_mm256_add_ps(a8, a9), _mm256_add_ps(a10, a11)));
+    float out[8];
+    _mm256_storeu_ps(out, s);
+    return out[0] + out[7];
+}
+#endif
+
+/* The portable version: the same 12 x 8 chains as plain arrays, which the
+ * compiler vectorises for whatever the baseline ISA is (a multiply and an
+ * add where there is no FMA). */
+static float fma_kernel_portable(long iters, float seed) {
+    float acc[12][8];
+    for (int c = 0; c < 12; c++)
+        for (int l = 0; l < 8; l++) acc[c][l] = seed;
+    for (long i = 0; i < iters; i++)
+        for (int c = 0; c < 12; c++)
+            for (int l = 0; l < 8; l++) acc[c][l] = acc[c][l] * 0.5f + seed;
+    float s = 0;
+    for (int c = 0; c < 12; c++)
+        for (int l = 0; l < 8; l++) s += acc[c][l];
+    return s;
+}
+
+static float fma_kernel(bool avx2, long iters, float seed) {
+#ifdef CB_X86
+    if (avx2) return fma_kernel_avx2(iters, seed);
+#else
+    (void)avx2;
+#endif
+    return fma_kernel_portable(iters, seed);
+}
+
+static volatile float fma_sink;
+
+/* Best GFLOP/s of `samples` runs of `iters` iterations on `threads` threads. */
+static double fma_peak(bool avx2, int threads, long iters, int samples) {
+    double best = 0;
+    for (int s = 0; s < samples; s++) {
+        float sum = 0;
+        double t0 = now_seconds();
+#pragma omp parallel num_threads(threads) reduction(+ : sum)
+        sum += fma_kernel(avx2, iters, 1.0f + (float)omp_get_thread_num());
+        double dt = now_seconds() - t0;
+        fma_sink = sum;
+        double gflops = (double)threads * (double)iters * 12 * 8 * 2 / dt / 1e9;
+        if (gflops > best) best = gflops;
+    }
+    return best;
+}
+
+/* ---- STREAM triad ---- */
+
+/* a[i] = b[i] + s * c[i]; the arrays are first touched with the same static
+ * schedule, so each thread's pages are its own (matters on NUMA machines). */
+static double triad(float *a, const float *b, const float *c, size_t n, int threads,
+                    int passes) {
+    double t0 = now_seconds();
+    for (int p = 0; p < passes; p++) {
+        const float s = 3.0f;
+#pragma omp parallel for num_threads(threads) schedule(static)
+        for (long i = 0; i < (long)n; i++) a[i] = b[i] + s * c[i];
+    }
+    return now_seconds() - t0;
+}
+
+/* Best GB/s of `samples` samples, each `passes` triads over n elements. */
+static double triad_gbs(float *a, float *b, float *c, size_t n, int threads, int passes,
+                        int samples) {
+#pragma omp parallel for num_threads(threads) schedule(static)
+    for (long i = 0; i < (long)n; i++) {
+        a[i] = 0;
+        b[i] = 1;
+        c[i] = 2;
+    }
+    triad(a, b, c, n, threads, 1); /* warm-up */
+    double best = 0;
+    for (int s = 0; s < samples; s++) {
+        double dt = triad(a, b, c, n, threads, passes);
+        double gbs = 24.0 * (double)n * passes / dt / 1e9;
+        if (gbs > best) best = gbs;
+    }
+    return best;
+}
+
+/* One triad measurement with freshly allocated arrays of `bytes` each. */
+static cb_status triad_measure(size_t bytes, int threads, int passes, int samples, double *gbs,
+                               cb_error *err) {
+    size_t n = bytes / sizeof(float);
+    float *a = cb_alloc_floats(n), *b = cb_alloc_floats(n), *c = cb_alloc_floats(n);
+    if (!a || !b || !c) {
+        cb_free(a);
+        cb_free(b);
+        cb_free(c);
+        return cb_fail(err, CB_ERR_NOMEM, "machine probe: cannot allocate 3 x %zu bytes", bytes);
+    }
+    *gbs = triad_gbs(a, b, c, n, threads, passes, samples);
+    cb_free(a);
+    cb_free(b);
+    cb_free(c);
+    return CB_OK;
+}
+
+cb_status cb_machine_probe(cb_machine_info *m, int quick, cb_error *err) {
+    cb_machine_describe(m);
+    int all = m->max_threads > 0 ? m->max_threads : 1;
+    m->threads_all = all;
+
+    /* ~25 ms per FMA sample (quick ~8 ms) at ~90 GFLOP/s per core. */
+    long iters = quick ? 1000000 : 3000000;
+    int samples = quick ? 3 : 7;
+    fma_peak(m->avx2_fma, 1, iters / 10, 1); /* warm-up: clocks up, code paged in */
+    m->fma_gflops_1t = fma_peak(m->avx2_fma, 1, iters, samples);
+    m->fma_gflops_all = fma_peak(m->avx2_fma, all, iters, samples);
+
+    uint64_t llc = m->l3_bytes ? m->l3_bytes : (m->l2_bytes ? m->l2_bytes : (8u << 20));
+    m->dram_array_bytes = (size_t)(2 * llc > (16u << 20) ? 2 * llc : (16u << 20));
+    m->l3_array_bytes = (size_t)(llc / 12);
+    if (m->l3_array_bytes < (64u << 10)) m->l3_array_bytes = 64u << 10;
+
+    int dram_samples = quick ? 3 : 8;
+    cb_status st;
+    if ((st = triad_measure(m->dram_array_bytes, 1, 1, dram_samples, &m->dram_triad_gbs_1t, err)))
+        return st;
+    if ((st = triad_measure(m->dram_array_bytes, all, 1, dram_samples, &m->dram_triad_gbs_all, err)))
+        return st;
+    /* L3 arrays are small: repeat so that a sample lasts a few ms. */
+    int passes = (int)((quick ? 4e6 : 1.6e7) / (double)m->l3_array_bytes * 4) + 1;
+    if ((st = triad_measure(m->l3_array_bytes, 1, passes, samples, &m->l3_triad_gbs_1t, err)))
+        return st;
+    if ((st = triad_measure(m->l3_array_bytes, all, passes, samples, &m->l3_triad_gbs_all, err)))
+        return st;
+    return CB_OK;
+}

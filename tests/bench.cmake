@@ -1,0 +1,12 @@
+# Tests of the benchmark harness (bench/): the C shim over Google Benchmark,
+# the regression gate's statistics and command line, and the counters the
+# benchmarks publish. Only when the benchmark targets are built.
+if(TARGET convblocks-bench-compare)
+  find_package(benchmark REQUIRED)  # imported targets are directory-scoped
+  cb_add_test(test_bench_stats ${CMAKE_CURRENT_SOURCE_DIR}/test_bench_stats.c LIBS cb_bench_stats)
+  cb_add_test(test_bench_compare ${CMAKE_CURRENT_SOURCE_DIR}/test_bench_compare.c LIBS PkgConfig::CJSON)
+  add_dependencies(test_bench_compare convblocks-bench-compare)
+  cb_add_test(test_bench_shim ${CMAKE_CURRENT_SOURCE_DIR}/test_bench_shim.c
+    LIBS cb_bench_shim PkgConfig::CJSON)
+  set_target_properties(test_bench_shim PROPERTIES LINKER_LANGUAGE CXX)
+endif()
