@@ -37,3 +37,32 @@ report-quick: build
 
 clean:
 	rm -rf $(BUILD) $(ASAN)
+
+# Benchmarks (bench/, issue 5): Google Benchmark JSON with the machine's
+# ceilings in its context; a baseline per machine (named for the CPU: VM
+# host names are meaningless); the regression gate against it.
+#   make bench [BENCH_FLAGS=--quick]      -> reports/out/bench.json
+#   make bench-baseline                   -> data/baselines/<cpu>-<n>cpu.json
+#   make bench-check [BENCH_THRESHOLD=5]  exit status of convblocks-bench-compare
+BENCH_FLAGS ?=
+BENCH_THRESHOLD ?= 5
+BENCH_ALPHA ?= 0.05
+BENCH_MACHINE := $(shell { grep -m1 '^model name' /proc/cpuinfo 2>/dev/null | sed 's/.*: *//' || echo unknown; } \
+	| tr 'A-Z' 'a-z' | tr -cs 'a-z0-9' '-' | sed 's/^-*//; s/-*$$//')-$(shell nproc 2>/dev/null || echo 1)cpu
+BENCH_BASELINE ?= data/baselines/$(BENCH_MACHINE).json
+
+bench: build
+	@mkdir -p reports/out
+	$(BUILD)/convblocks-bench $(BENCH_FLAGS) --benchmark_out=reports/out/bench.json.tmp \
+		--benchmark_out_format=json && mv reports/out/bench.json.tmp reports/out/bench.json \
+		|| { rm -f reports/out/bench.json.tmp; exit 1; }
+
+bench-baseline: bench
+	@mkdir -p data/baselines
+	cp reports/out/bench.json $(BENCH_BASELINE).tmp && mv $(BENCH_BASELINE).tmp $(BENCH_BASELINE)
+	@echo "baseline: $(BENCH_BASELINE)"
+
+bench-check: bench
+	@test -f $(BENCH_BASELINE) || { echo "bench-check: $(BENCH_BASELINE): no baseline (make bench-baseline)" >&2; exit 2; }
+	$(BUILD)/convblocks-bench-compare $(BENCH_BASELINE) reports/out/bench.json \
+		--threshold $(BENCH_THRESHOLD) --alpha $(BENCH_ALPHA)

@@ -10,3 +10,6 @@ if(TARGET convblocks-bench-compare)
     LIBS cb_bench_shim PkgConfig::CJSON)
   set_target_properties(test_bench_shim PROPERTIES LINKER_LANGUAGE CXX)
 endif()
+
+# machine.h is library code (also used by the report): tested in every build.
+cb_add_test(test_machine ${CMAKE_CURRENT_SOURCE_DIR}/test_machine.c LABELS slow)
