@@ -65,6 +65,10 @@ cb_status cli_build(const cli_target *t, cb_graph **g, cb_error *err);
 /* "1x128x56x56" for an activation as PyTorch prints its batch-1 shape. */
 const char *cli_nchw(cb_shape s, char *buf, size_t n);
 
+/* Decode a PNG/JPEG photo into a (3, H, W) tensor in [-1, 1], centre-cropped
+ * and resized to out_h x out_w (0, 0: the photo's own size). */
+cb_status cli_load_image(const char *path, int out_h, int out_w, cb_tensor *t, cb_error *err);
+
 int cmd_list(int argc, char **argv);
 int cmd_cost(int argc, char **argv);
 int cmd_conv(int argc, char **argv);

@@ -8,11 +8,12 @@
 #include "convblocks/block.h"
 #include "convblocks/cost.h"
 #include "convblocks/exec.h"
+#include "convblocks/net.h"
 #include "convblocks/npy.h"
 
 static const char HELP[] =
     "usage: convblocks run TARGET [--shape C,H,W] [--set K=V]... [--alpha A] [--resolution R]\n"
-    "                      [--params DIR | --seed N] [--save-params DIR] [--input X.npy]\n"
+    "                      [--params DIR | --seed N] [--save-params DIR] [--input X.npy | --image PHOTO]\n"
     "                      [--output Y.npy] [--impl ref|fast] [--threads N] [--repeat N] [--profile]\n"
     "Runs TARGET forward on one input (batch 1) and prints, one per line:\n"
     "  output: 1xCxHxW     macs: N (cost model)     median: T ms over R runs\n"
@@ -20,6 +21,8 @@ static const char HELP[] =
     "  --params DIR       load DIR/KEY.npy for every parameter (keys as blocks.py's state_dict)\n"
     "  --seed N           make parameters (and, without --input, the input) from seed N (default 1)\n"
     "  --save-params DIR  write DIR/KEY.npy for every parameter and DIR/manifest.json\n"
+    "  --image PHOTO      a PNG/JPEG as input: centre-cropped, resized to the network's resolution\n"
+    "                     (a block takes it at its own size), scaled to [-1, 1]\n"
     "  --profile          per-layer table: time, share of time, MACs, GMAC/s\n"
     "Example: convblocks run mobilenet --seed 1 --save-params p --input x.npy --output y.npy\n";
 
@@ -61,7 +64,7 @@ static void print_profile(const cb_graph *g, const double *sec, int repeat_runs)
 
 int cmd_run(int argc, char **argv) {
     cli_target t = {0};
-    const char *params_dir = NULL, *save_dir = NULL, *xin = NULL, *yout = NULL;
+    const char *params_dir = NULL, *save_dir = NULL, *xin = NULL, *yout = NULL, *image = NULL;
     long seed = 1, threads = 0, repeat = 1;
     int profile = 0;
     cb_impl impl = CB_IMPL_FAST;
@@ -83,6 +86,7 @@ int cmd_run(int argc, char **argv) {
         if (cli_is(&a, "--params")) params_dir = v;
         else if (cli_is(&a, "--save-params")) save_dir = v;
         else if (cli_is(&a, "--input")) xin = v;
+        else if (cli_is(&a, "--image")) image = v;
         else if (cli_is(&a, "--output")) yout = v;
         else if (cli_is(&a, "--seed")) {
             if (cli_parse_int(v, 0, 0x7fffffff, &seed)) return cli_fail("run", CB_ERR_ARG, "--seed '%s': a non-negative integer", v);
@@ -103,7 +107,18 @@ int cmd_run(int argc, char **argv) {
     cb_error err;
     cb_status s = CB_OK;
     cb_shape xs = {0, 0, 0};
-    if (xin) {
+    if (xin && image) return cli_fail("run", CB_ERR_ARG, "--input and --image are two inputs: give one");
+    if (image) {
+        const cb_net_info *net = t.target ? cb_net_find(t.target) : NULL;
+        int r = net ? (t.resolution ? t.resolution : net->default_resolution) : 0;
+        s = cli_load_image(image, r, r, &x, &err);
+        xs = (cb_shape){3, x.rank == 3 ? x.dims[1] : 0, x.rank == 3 ? x.dims[2] : 0};
+        xin = image;
+        if (s == CB_OK && !t.has_shape && t.target && cb_block_find(t.target)) {
+            t.has_shape = true;
+            t.shape = xs;
+        }
+    } else if (xin) {
         s = cb_npy_read_activation(xin, &x, &xs, &err);
         /* a block with no --shape takes the shape of its input file */
         if (s == CB_OK && !t.has_shape && t.target && cb_block_find(t.target)) {

@@ -87,6 +87,11 @@ expect 0 "run --params" -- "$CB" run mobilenet --shape 5,7,9 --set cout=6 --seed
     --output "$T/y2.npy" --impl ref
 cmp -s "$T/y1.npy" "$T/y2.npy" && ok || bad "params round trip: outputs differ"
 
+# a photo as a network input, resized to the resolution
+expect 0 "run mobilenet_v1 --image" -- "$CB" run mobilenet_v1 --alpha 0.25 --resolution 96 --image "$DATA/images/chelsea.png" --impl ref
+grep -q '^output: 1x1000x1x1$' "$T/stdout" && grep -q 'counted_macs: .* (equals the cost model)' "$T/stdout" && ok \
+    || bad "run mobilenet_v1 --image: output or MAC count"
+
 # --- bad input ---------------------------------------------------------
 head -c 100 "$G/conv/k3_s1_p1_g1_nobias_7x9/input.npy" >"$T/truncated.npy"
 printf 'not a numpy file at all' >"$T/garbage.npy"
@@ -118,6 +123,13 @@ expect 1 "run missing params" -- "$CB" run mobilenet --params "$T/nothing" --out
 expect 1 "run params of another block" -- "$CB" run mobilenet --params "$T/p" --output "$T/out.npy"
 expect 1 "run input of wrong shape" -- "$CB" run mobilenet --shape 5,7,9 --input "$G/npy/ramp_1x2x3x4.npy" --output "$T/out.npy"
 expect 1 "run output into missing dir" -- "$CB" run mobilenet --shape 5,7,9 --set cout=6 --output "$T/no/such/dir/out.npy"
+expect 1 "run missing image" -- "$CB" run mobilenet_v1 --image "$T/nope.png" --impl ref
+expect 1 "run corrupt image" -- "$CB" run mobilenet_v1 --image "$T/garbage.npy" --impl ref
+expect 2 "run --input and --image" -- "$CB" run mobilenet_v1 --image "$DATA/images/chelsea.png" --input "$X"
+expect 2 "network --alpha 0" -- "$CB" cost mobilenet_v1 --alpha 0
+expect 2 "network --alpha 1.5" -- "$CB" cost mobilenet_v1 --alpha 1.5
+expect 2 "network --resolution 100" -- "$CB" cost mobilenet_v1 --resolution 100
+expect 2 "network --shape" -- "$CB" cost vgg16 --shape 3,224,224
 expect 2 "run bad --impl" -- "$CB" run mobilenet --impl gpu
 expect 2 "run bad --repeat" -- "$CB" run mobilenet --repeat 0
 
