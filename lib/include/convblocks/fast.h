@@ -21,6 +21,38 @@ cb_status cb_fast_plan_new(const cb_graph *g, int threads, cb_fast_plan **out, c
 void cb_fast_plan_run(cb_fast_plan *p, const float *x, float *y, double *layer_seconds);
 void cb_fast_plan_free(cb_fast_plan *p);
 
+/* ---- additions by the fast-kernel owner (issue 4) ---- */
+
+/* Which matrix-multiply kernel 1x1 convs and fully connected layers use:
+ * our own packed AVX2/FMA micro-kernel, or OpenBLAS (cblas_sgemm /
+ * cblas_sgemv) as the comparison the report shows beside it. */
+typedef enum { CB_GEMM_OWN = 0, CB_GEMM_OPENBLAS = 1 } cb_gemm_backend;
+
+/* "own" | "openblas" -> backend; 0 on success, -1 if unknown. */
+int cb_gemm_backend_parse(const char *text, cb_gemm_backend *b);
+const char *cb_gemm_backend_name(cb_gemm_backend b);
+
+typedef struct {
+    int threads;              /* 0 = all cores */
+    cb_gemm_backend gemm;
+} cb_fast_options;
+
+/* cb_fast_plan_new with options; opts NULL = {0 threads, CB_GEMM_OWN}. */
+cb_status cb_fast_plan_new_opts(const cb_graph *g, const cb_fast_options *opts, cb_fast_plan **out,
+                                cb_error *err);
+
+/* How many layers the plan computes as separate steps, and how many it fused
+ * away (batch-norm folded, ReLU/add fused, concat written in place). */
+int cb_fast_plan_steps(const cb_fast_plan *p);
+int cb_fast_plan_fused(const cb_fast_plan *p);
+
+/* CPU dispatch: AVX2+FMA kernels are used when the CPU has them and the
+ * environment variable CB_FORCE_PORTABLE is not set to a non-zero value;
+ * otherwise portable C kernels (same results up to float rounding). */
+int cb_fast_cpu_has_avx2(void);
+int cb_fast_portable_forced(void);
+const char *cb_fast_isa(void);   /* "avx2+fma" or "portable": what new plans use */
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,538 @@
+/* fast_gemm.c — convolution as matrix multiplication, with our own packed micro-kernel.
+ *
+ * Every non-depthwise conv runs here: a 1x1 conv is exactly a GEMM
+ * (Y[M x N] = W[M x K] * X[K x N] with M = cout, K = cin, N = H*W), and a
+ * k x k conv is a GEMM with the im2col matrix (K = cin*k*k rows, one per
+ * (channel, tap)) as the right-hand side.
+ *
+ * Why im2col + GEMM for the general conv (rather than direct or Winograd):
+ * one well-tuned micro-kernel then serves every conv shape, groups and
+ * stride, and the im2col gather is folded into the packing of B that a fast
+ * GEMM does anyway — B is copied block by block into small contiguous
+ * panels, so the full im2col matrix (9x the input for 3x3) is never
+ * written out, and each packed element is reused by all M output channels
+ * (>= 32 FMAs per gathered float in every canonical block). Winograd would
+ * cut the 3x3 multiply count by 2.25x but needs its own transforms and
+ * loses accuracy; not worth it for a teaching suite whose oracle is exact.
+ *
+ * The GEMM follows the BLIS/GotoBLAS structure:
+ *   for each block of NC columns of B      (per thread: threads split N)
+ *     for each block of KC rows of K
+ *       pack B[KC x NC] into NR-column panels   (L2-resident)
+ *       for each block of MC rows of A          (A packed once at plan time)
+ *         for each NR panel of B                (KC x NR panel stays in L1)
+ *           for each MR panel of A: micro-kernel C[MR x NR] += A_panel * B_panel
+ * The micro-kernel holds a 6 x 16 tile of C in 12 ymm registers; per k it
+ * loads 2 vectors of B, broadcasts 6 values of A and issues 12 FMAs, so the
+ * two FMA pipes are fed with 1 load per 1.5 FMAs — the classic Haswell/Zen
+ * shape. Batch-norm (folded bias), ReLU and a residual add happen in the
+ * kernel's store after the last K block ("epilogue"), so Y is written once.
+ */
+#include <math.h>
+#include <string.h>
+
+#include <omp.h>
+
+#include "fast_internal.h"
+
+#ifdef CB_HAVE_OPENBLAS
+#include <cblas.h>
+#endif
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define CB_X86 1
+#endif
+
+enum { MR = CB_GEMM_MR, NR = CB_GEMM_NR };
+
+/* ---------------------------------------------------------------- packing A */
+
+int cb_fast_gemm_pack(cb_fast_gemm *g, const float *w) {
+    int mpan = (g->M + MR - 1) / MR;
+    size_t n = (size_t)g->groups * (size_t)mpan * MR * (size_t)g->K;
+    g->apack = cb_alloc_floats(n);
+    if (g->apack == NULL) return -1;
+    /* panel p of group grp: K steps of MR consecutive rows (zero past M), so
+     * the kernel reads A strictly sequentially. */
+    for (int grp = 0; grp < g->groups; grp++) {
+        for (int p = 0; p < mpan; p++) {
+            float *dst = g->apack + ((size_t)grp * mpan + p) * (size_t)g->K * MR;
+            for (int k = 0; k < g->K; k++) {
+                for (int r = 0; r < MR; r++) {
+                    int m = p * MR + r;
+                    dst[(size_t)k * MR + r] =
+                        m < g->M ? w[((size_t)grp * g->M + m) * (size_t)g->K + k] : 0.0f;
+                }
+            }
+        }
+    }
+    return 0;
+}
+
+size_t cb_fast_gemm_workspace(int threads) {
+    return (size_t)(threads > 0 ? threads : 1) * CB_GEMM_KC * CB_GEMM_NC;
+}
+
+/* ---------------------------------------------------------------- packing B */
+
+static void copy_relu(float *dst, const float *src, int n, int relu) {
+    if (relu) {
+        for (int t = 0; t < n; t++) dst[t] = src[t] > 0.0f ? src[t] : 0.0f;
+    } else {
+        memcpy(dst, src, (size_t)n * sizeof(float));
+    }
+}
+
+/* Rows [k0, k0+kc) and columns [n0, n0+nb) of the group's B into panels:
+ * dst[(jp*kc + k)*NR + c] = B[k0+k][n0 + jp*NR + c], zero past N. */
+static void pack_b(const cb_fast_gemm *g, const float *xg, int k0, int kc, int n0, int nb,
+                   float *dst) {
+    const int N = g->N;
+    if (g->direct) {
+        for (int jp = 0; jp * NR < nb; jp++) {
+            int n = n0 + jp * NR, cols = nb - jp * NR < NR ? nb - jp * NR : NR;
+            float *d = dst + (size_t)jp * kc * NR;
+            for (int k = 0; k < kc; k++, d += NR) {
+                copy_relu(d, xg + (size_t)(k0 + k) * N + n, cols, g->in_relu);
+                for (int c = cols; c < NR; c++) d[c] = 0.0f;
+            }
+        }
+        return;
+    }
+    /* im2col: row k is (channel c, tap u, v), column n is output pixel (i, j);
+     * B[k][n] = x[c][i*sh - ph + u][j*sw - pw + v] or 0 outside. A panel's
+     * 16 columns are at most a few runs along output rows ("segments"); for
+     * stride 1 each segment is a contiguous slice of one input row. */
+    const int H = g->in.h, W = g->in.w, OW = g->out.w;
+    const int kh = g->p.kh, kw = g->p.kw, sh = g->p.stride_h, sw = g->p.stride_w;
+    const int ph = g->p.pad_h, pw = g->p.pad_w;
+    for (int jp = 0; jp * NR < nb; jp++) {
+        int n = n0 + jp * NR, cols = nb - jp * NR < NR ? nb - jp * NR : NR;
+        int seg_i[NR], seg_j[NR], seg_len[NR], seg_at[NR], nseg = 0;
+        for (int done = 0; done < cols; nseg++) {
+            int nn = n + done;
+            seg_i[nseg] = nn / OW;
+            seg_j[nseg] = nn % OW;
+            seg_len[nseg] = OW - seg_j[nseg] < cols - done ? OW - seg_j[nseg] : cols - done;
+            seg_at[nseg] = done;
+            done += seg_len[nseg];
+        }
+        float *d = dst + (size_t)jp * kc * NR;
+        for (int k = 0; k < kc; k++, d += NR) {
+            int kk = k0 + k, c = kk / (kh * kw), u = kk / kw % kh, v = kk % kw;
+            const float *xc = xg + (size_t)c * H * W;
+            for (int s = 0; s < nseg; s++) {
+                float *ds = d + seg_at[s];
+                int len = seg_len[s], r = seg_i[s] * sh - ph + u;
+                if (r < 0 || r >= H) {
+                    memset(ds, 0, (size_t)len * sizeof(float));
+                    continue;
+                }
+                const float *src = xc + (size_t)r * W;
+                int col0 = seg_j[s] * sw - pw + v;
+                if (sw == 1) {
+                    int lo = col0 < 0 ? -col0 : 0;
+                    int hi = W - col0 < len ? W - col0 : len;
+                    if (lo > len) lo = len;
+                    if (hi < lo) hi = lo;
+                    for (int t = 0; t < lo; t++) ds[t] = 0.0f;
+                    copy_relu(ds + lo, src + col0 + lo, hi - lo, g->in_relu);
+                    for (int t = hi; t < len; t++) ds[t] = 0.0f;
+                } else {
+                    for (int t = 0; t < len; t++) {
+                        int col = col0 + t * sw;
+                        float val = col >= 0 && col < W ? src[col] : 0.0f;
+                        ds[t] = g->in_relu && val < 0.0f ? 0.0f : val;
+                    }
+                }
+            }
+            for (int t = cols; t < NR; t++) d[t] = 0.0f;
+        }
+    }
+}
+
+/* ---------------------------------------------------------------- micro-kernels */
+
+/* The epilogue of one tile: bias points at the tile's first row, res at its
+ * first element (row stride ldr). */
+typedef struct {
+    const float *bias;
+    const float *res;
+    int ldr;
+    int relu_pre, relu_post;
+} tile_epi;
+
+typedef void (*kernel_fn)(int kc, const float *a, const float *b, float *c, int ldc, int first,
+                          int last, const tile_epi *e);
+
+/* Portable: the same 6 x 16 tile in plain C (the compiler vectorises the
+ * inner 16-wide loops with whatever the baseline ISA offers). */
+static void kernel_c(int kc, const float *a, const float *b, float *c, int ldc, int first, int last,
+                     const tile_epi *e) {
+    float acc[MR][NR];
+    for (int r = 0; r < MR; r++)
+        for (int t = 0; t < NR; t++) acc[r][t] = first ? 0.0f : c[(size_t)r * ldc + t];
+    for (int k = 0; k < kc; k++, a += MR, b += NR)
+        for (int r = 0; r < MR; r++)
+            for (int t = 0; t < NR; t++) acc[r][t] += a[r] * b[t];
+    for (int r = 0; r < MR; r++) {
+        for (int t = 0; t < NR; t++) {
+            float v = acc[r][t];
+            if (last) {
+                if (e->bias) v += e->bias[r];
+                if (e->relu_pre && v < 0.0f) v = 0.0f;
+                if (e->res) v += e->res[(size_t)r * e->ldr + t];
+                if (e->relu_post && v < 0.0f) v = 0.0f;
+            }
+            c[(size_t)r * ldc + t] = v;
+        }
+    }
+}
+
+#ifdef CB_X86
+/* The k loop is inline assembly because gcc 12, given the same loop in
+ * intrinsics, shuffles the 12 accumulators between registers and spills
+ * some to the stack every iteration (about 60% of peak instead of ~90%).
+ * Register use: ymm4..ymm15 = the 6 x 16 tile of C (row r in ymm(4+2r),
+ * ymm(5+2r)), ymm0/ymm1 = 16 values of B, ymm2/ymm3 = broadcast A values. */
+#define CB_ROWS(ao, bo)                                                                    \
+    "vmovaps " #bo "(%[b]), %%ymm0\n\t"                                                    \
+    "vmovaps " #bo "+32(%[b]), %%ymm1\n\t"                                                 \
+    "vbroadcastss " #ao "(%[a]), %%ymm2\n\t"                                               \
+    "vbroadcastss " #ao "+4(%[a]), %%ymm3\n\t"                                             \
+    "vfmadd231ps %%ymm0, %%ymm2, %%ymm4\n\t"                                               \
+    "vfmadd231ps %%ymm1, %%ymm2, %%ymm5\n\t"                                               \
+    "vfmadd231ps %%ymm0, %%ymm3, %%ymm6\n\t"                                               \
+    "vfmadd231ps %%ymm1, %%ymm3, %%ymm7\n\t"                                               \
+    "vbroadcastss " #ao "+8(%[a]), %%ymm2\n\t"                                             \
+    "vbroadcastss " #ao "+12(%[a]), %%ymm3\n\t"                                            \
+    "vfmadd231ps %%ymm0, %%ymm2, %%ymm8\n\t"                                               \
+    "vfmadd231ps %%ymm1, %%ymm2, %%ymm9\n\t"                                               \
+    "vfmadd231ps %%ymm0, %%ymm3, %%ymm10\n\t"                                              \
+    "vfmadd231ps %%ymm1, %%ymm3, %%ymm11\n\t"                                              \
+    "vbroadcastss " #ao "+16(%[a]), %%ymm2\n\t"                                            \
+    "vbroadcastss " #ao "+20(%[a]), %%ymm3\n\t"                                            \
+    "vfmadd231ps %%ymm0, %%ymm2, %%ymm12\n\t"                                              \
+    "vfmadd231ps %%ymm1, %%ymm2, %%ymm13\n\t"                                              \
+    "vfmadd231ps %%ymm0, %%ymm3, %%ymm14\n\t"                                              \
+    "vfmadd231ps %%ymm1, %%ymm3, %%ymm15\n\t"
+
+__attribute__((target("avx2,fma"))) static void kernel_avx2(int kc, const float *a, const float *b,
+                                                            float *c, int ldc, int first, int last,
+                                                            const tile_epi *e) {
+    float acc[MR * NR] __attribute__((aligned(32)));
+    long k4 = kc / 4, k1 = kc % 4;
+    __asm__ volatile(
+        "vxorps %%ymm4, %%ymm4, %%ymm4\n\t"
+        "vxorps %%ymm5, %%ymm5, %%ymm5\n\t"
+        "vxorps %%ymm6, %%ymm6, %%ymm6\n\t"
+        "vxorps %%ymm7, %%ymm7, %%ymm7\n\t"
+        "vxorps %%ymm8, %%ymm8, %%ymm8\n\t"
+        "vxorps %%ymm9, %%ymm9, %%ymm9\n\t"
+        "vxorps %%ymm10, %%ymm10, %%ymm10\n\t"
+        "vxorps %%ymm11, %%ymm11, %%ymm11\n\t"
+        "vxorps %%ymm12, %%ymm12, %%ymm12\n\t"
+        "vxorps %%ymm13, %%ymm13, %%ymm13\n\t"
+        "vxorps %%ymm14, %%ymm14, %%ymm14\n\t"
+        "vxorps %%ymm15, %%ymm15, %%ymm15\n\t"
+        "test %[k4], %[k4]\n\t"
+        "jz 2f\n\t"
+        ".p2align 5\n"
+        "1:\n\t"
+        "prefetcht0 384(%[a])\n\t"
+        CB_ROWS(0, 0)
+        CB_ROWS(24, 64)
+        CB_ROWS(48, 128)
+        CB_ROWS(72, 192)
+        "add $96, %[a]\n\t"
+        "add $256, %[b]\n\t"
+        "dec %[k4]\n\t"
+        "jnz 1b\n"
+        "2:\n\t"
+        "test %[k1], %[k1]\n\t"
+        "jz 4f\n"
+        "3:\n\t"
+        CB_ROWS(0, 0)
+        "add $24, %[a]\n\t"
+        "add $64, %[b]\n\t"
+        "dec %[k1]\n\t"
+        "jnz 3b\n"
+        "4:\n\t"
+        "vmovaps %%ymm4, (%[acc])\n\t"
+        "vmovaps %%ymm5, 32(%[acc])\n\t"
+        "vmovaps %%ymm6, 64(%[acc])\n\t"
+        "vmovaps %%ymm7, 96(%[acc])\n\t"
+        "vmovaps %%ymm8, 128(%[acc])\n\t"
+        "vmovaps %%ymm9, 160(%[acc])\n\t"
+        "vmovaps %%ymm10, 192(%[acc])\n\t"
+        "vmovaps %%ymm11, 224(%[acc])\n\t"
+        "vmovaps %%ymm12, 256(%[acc])\n\t"
+        "vmovaps %%ymm13, 288(%[acc])\n\t"
+        "vmovaps %%ymm14, 320(%[acc])\n\t"
+        "vmovaps %%ymm15, 352(%[acc])\n\t"
+        : [a] "+r"(a), [b] "+r"(b), [k4] "+r"(k4), [k1] "+r"(k1)
+        : [acc] "r"(acc)
+        : "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9",
+          "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15", "memory", "cc");
+    const __m256 zero = _mm256_setzero_ps();
+    for (int r = 0; r < MR; r++) {
+        float *cr = c + (size_t)r * ldc;
+        __m256 v0 = _mm256_load_ps(acc + r * NR), v1 = _mm256_load_ps(acc + r * NR + 8);
+        if (!first) {
+            v0 = _mm256_add_ps(v0, _mm256_loadu_ps(cr));
+            v1 = _mm256_add_ps(v1, _mm256_loadu_ps(cr + 8));
+        }
+        if (last) {
+            if (e->bias) {
+                __m256 bb = _mm256_broadcast_ss(e->bias + r);
+                v0 = _mm256_add_ps(v0, bb);
+                v1 = _mm256_add_ps(v1, bb);
+            }
+            if (e->relu_pre) {
+                v0 = _mm256_max_ps(v0, zero);
+                v1 = _mm256_max_ps(v1, zero);
+            }
+            if (e->res) {
+                const float *rr = e->res + (size_t)r * e->ldr;
+                v0 = _mm256_add_ps(v0, _mm256_loadu_ps(rr));
+                v1 = _mm256_add_ps(v1, _mm256_loadu_ps(rr + 8));
+            }
+            if (e->relu_post) {
+                v0 = _mm256_max_ps(v0, zero);
+                v1 = _mm256_max_ps(v1, zero);
+            }
+        }
+        _mm256_storeu_ps(cr, v0);
+        _mm256_storeu_ps(cr + 8, v1);
+    }
+}
+#undef CB_ROWS
+#endif
+
+/* A tile cut by the edge of C (mr < MR rows or nr < NR columns): run the
+ * full kernel into a scratch tile (A and B panels are zero-padded), then
+ * combine and store only the part that exists. */
+static void edge_tile(kernel_fn kern, int kc, const float *a, const float *b, float *c, int ldc,
+                      int mr, int nr, int first, int last, const tile_epi *e) {
+    float tmp[MR * NR] __attribute__((aligned(32)));
+    tile_epi none = {NULL, NULL, 0, 0, 0};
+    kern(kc, a, b, tmp, NR, 1, 0, &none);
+    for (int r = 0; r < mr; r++) {
+        for (int t = 0; t < nr; t++) {
+            float v = tmp[r * NR + t] + (first ? 0.0f : c[(size_t)r * ldc + t]);
+            if (last) {
+                if (e->bias) v += e->bias[r];
+                if (e->relu_pre && v < 0.0f) v = 0.0f;
+                if (e->res) v += e->res[(size_t)r * e->ldr + t];
+                if (e->relu_post && v < 0.0f) v = 0.0f;
+            }
+            c[(size_t)r * ldc + t] = v;
+        }
+    }
+}
+
+/* ---------------------------------------------------------------- driver */
+
+#ifdef CB_HAVE_OPENBLAS
+/* Comparison backend for plain 1x1 convs: cblas_sgemm, then the epilogue
+ * as a separate pass (OpenBLAS cannot fuse it). */
+static void run_openblas(const cb_fast_gemm *g, const float *x, float *y, const cb_fast_epi *e,
+                         int threads) {
+    openblas_set_num_threads(threads);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, g->M, g->N, g->K, 1.0f, g->wrow, g->K,
+                x, g->N, 0.0f, y, g->N);
+    const int N = g->N;
+#pragma omp parallel for num_threads(threads) schedule(static)
+    for (int m = 0; m < g->M; m++) {
+        float *ym = y + (size_t)m * N;
+        const float *rm = e->res ? e->res + (size_t)m * N : NULL;
+        float b = g->bias[m];
+        for (int n = 0; n < N; n++) {
+            float v = ym[n] + b;
+            if (e->relu_pre && v < 0.0f) v = 0.0f;
+            if (rm) v += rm[n];
+            if (e->relu_post && v < 0.0f) v = 0.0f;
+            ym[n] = v;
+        }
+    }
+}
+#endif
+
+void cb_fast_gemm_run(const cb_fast_gemm *g, const float *x, float *y, const cb_fast_epi *e,
+                      int threads, float *ws, cb_gemm_backend backend) {
+#ifdef CB_HAVE_OPENBLAS
+    if (backend == CB_GEMM_OPENBLAS && g->direct && g->groups == 1 && !g->in_relu && g->wrow) {
+        run_openblas(g, x, y, e, threads);
+        return;
+    }
+#else
+    (void)backend;
+#endif
+    kernel_fn kern = kernel_c;
+#ifdef CB_X86
+    if (cb_fast_use_avx2()) kern = kernel_avx2;
+#endif
+    const int M = g->M, K = g->K, N = g->N;
+    const int mpan = (M + MR - 1) / MR, npan = (N + NR - 1) / NR;
+    /* Split K evenly into blocks of at most KC rows. */
+    const int nkb = (K + CB_GEMM_KC - 1) / CB_GEMM_KC;
+    const int kcb = (K + nkb - 1) / nkb;
+    const size_t in_plane = (size_t)g->in.h * g->in.w, out_plane = (size_t)N;
+    const int cin_g = g->in.c / g->groups;
+
+#pragma omp parallel num_threads(threads)
+    {
+        const int tid = omp_get_thread_num(), nt = omp_get_num_threads();
+        float *bp = ws + (size_t)tid * CB_GEMM_KC * CB_GEMM_NC;
+        /* Threads take disjoint columns of C when there are enough panels
+         * (each packs only its own B); otherwise disjoint rows, each
+         * packing all of (small) B itself, which avoids a barrier. */
+        int p0 = 0, p1 = npan, q0 = 0, q1 = mpan;
+        if (npan >= 2 * nt || mpan < nt) {
+            p0 = (int)((long)npan * tid / nt);
+            p1 = (int)((long)npan * (tid + 1) / nt);
+        } else {
+            q0 = (int)((long)mpan * tid / nt);
+            q1 = (int)((long)mpan * (tid + 1) / nt);
+        }
+        const int nend = p1 * NR < N ? p1 * NR : N;
+        for (int grp = 0; grp < g->groups; grp++) {
+            const float *xg = x + (size_t)grp * cin_g * in_plane;
+            float *yg = y + (size_t)grp * M * out_plane;
+            const float *ag = g->apack + (size_t)grp * mpan * MR * K;
+            const float *bias = g->bias + (size_t)grp * M;
+            const float *res = e->res ? e->res + (size_t)grp * M * out_plane : NULL;
+            for (int n0 = p0 * NR; n0 < nend; n0 += CB_GEMM_NC) {
+                int nb = nend - n0 < CB_GEMM_NC ? nend - n0 : CB_GEMM_NC;
+                for (int k0 = 0; k0 < K; k0 += kcb) {
+                    int kc = K - k0 < kcb ? K - k0 : kcb;
+                    int first = k0 == 0, last = k0 + kc == K;
+                    pack_b(g, xg, k0, kc, n0, nb, bp);
+                    for (int mb = q0; mb < q1; mb += CB_GEMM_MC / MR) {
+                        int mbe = mb + CB_GEMM_MC / MR < q1 ? mb + CB_GEMM_MC / MR : q1;
+                        for (int jp = 0; jp * NR < nb; jp++) {
+                            int n = n0 + jp * NR, nr = nb - jp * NR < NR ? nb - jp * NR : NR;
+                            const float *bpan = bp + (size_t)jp * kc * NR;
+                            for (int mp = mb; mp < mbe; mp++) {
+                                int m = mp * MR, mr = M - m < MR ? M - m : MR;
+                                tile_epi te = {bias + m, res ? res + (size_t)m * N + n : NULL, N,
+                                               e->relu_pre, e->relu_post};
+                                const float *apan = ag + ((size_t)mp * K + k0) * MR;
+                                float *c = yg + (size_t)m * N + n;
+                                if (mr == MR && nr == NR)
+                                    kern(kc, apan, bpan, c, N, first, last, &te);
+                                else
+                                    edge_tile(kern, kc, apan, bpan, c, N, mr, nr, first, last, &te);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/* ---------------------------------------------------------------- fully connected */
+
+/* Batch 1 makes a fully connected layer a matrix-vector product: every
+ * weight is used once, so it is bound by reading W from memory, and a GEMM
+ * micro-kernel would waste 15 of its 16 columns. Four rows at a time share
+ * each load of x. */
+#ifdef CB_X86
+__attribute__((target("avx2,fma"))) static float hsum256(__m256 v) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
+    return _mm_cvtss_f32(s);
+}
+
+__attribute__((target("avx2,fma"))) static void fc_rows_avx2(const float *w, int nin, const float *x,
+                                                             int o0, int o1, float *y) {
+    int o = o0;
+    for (; o + 4 <= o1; o += 4) {
+        const float *w0 = w + (size_t)o * nin, *w1 = w0 + nin, *w2 = w1 + nin, *w3 = w2 + nin;
+        __m256 s0 = _mm256_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;
+        int i = 0;
+        for (; i + 8 <= nin; i += 8) {
+            __m256 xv = _mm256_loadu_ps(x + i);
+            s0 = _mm256_fmadd_ps(_mm256_loadu_ps(w0 + i), xv, s0);
+            s1 = _mm256_fmadd_ps(_mm256_loadu_ps(w1 + i), xv, s1);
+            s2 = _mm256_fmadd_ps(_mm256_loadu_ps(w2 + i), xv, s2);
+            s3 = _mm256_fmadd_ps(_mm256_loadu_ps(w3 + i), xv, s3);
+        }
+        float r0 = hsum256(s0), r1 = hsum256(s1), r2 = hsum256(s2), r3 = hsum256(s3);
+        for (; i < nin; i++) {
+            r0 += w0[i] * x[i];
+            r1 += w1[i] * x[i];
+            r2 += w2[i] * x[i];
+            r3 += w3[i] * x[i];
+        }
+        y[o] = r0;
+        y[o + 1] = r1;
+        y[o + 2] = r2;
+        y[o + 3] = r3;
+    }
+    for (; o < o1; o++) {
+        const float *wo = w + (size_t)o * nin;
+        __m256 s = _mm256_setzero_ps();
+        int i = 0;
+        for (; i + 8 <= nin; i += 8) s = _mm256_fmadd_ps(_mm256_loadu_ps(wo + i), _mm256_loadu_ps(x + i), s);
+        float r = hsum256(s);
+        for (; i < nin; i++) r += wo[i] * x[i];
+        y[o] = r;
+    }
+}
+#endif
+
+static void fc_rows_c(const float *w, int nin, const float *x, int o0, int o1, float *y) {
+    for (int o = o0; o < o1; o++) {
+        const float *wo = w + (size_t)o * nin;
+        float s[8] = {0};
+        int i = 0;
+        for (; i + 8 <= nin; i += 8)
+            for (int t = 0; t < 8; t++) s[t] += wo[i + t] * x[i + t];
+        float r = ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+        for (; i < nin; i++) r += wo[i] * x[i];
+        y[o] = r;
+    }
+}
+
+void cb_fast_fc_run(const float *w, const float *b, int nin, int nout, const float *x, float *y,
+                    int relu, int threads, cb_gemm_backend backend) {
+#ifdef CB_HAVE_OPENBLAS
+    if (backend == CB_GEMM_OPENBLAS) {
+        openblas_set_num_threads(threads);
+        cblas_sgemv(CblasRowMajor, CblasNoTrans, nout, nin, 1.0f, w, nin, x, 1, 0.0f, y, 1);
+        for (int o = 0; o < nout; o++) {
+            float v = y[o] + (b ? b[o] : 0.0f);
+            y[o] = relu && v < 0.0f ? 0.0f : v;
+        }
+        return;
+    }
+#else
+    (void)backend;
+#endif
+    int avx2 = cb_fast_use_avx2();
+#pragma omp parallel num_threads(threads)
+    {
+        int tid = omp_get_thread_num(), nt = omp_get_num_threads();
+        /* Chunks of 4 rows so each thread's range suits the 4-row kernel. */
+        int chunks = (nout + 3) / 4;
+        int o0 = 4 * (int)((long)chunks * tid / nt), o1 = 4 * (int)((long)chunks * (tid + 1) / nt);
+        if (o1 > nout) o1 = nout;
+        if (o0 < o1) {
+#ifdef CB_X86
+            if (avx2)
+                fc_rows_avx2(w, nin, x, o0, o1, y);
+            else
+#endif
+                fc_rows_c(w, nin, x, o0, o1, y);
+            for (int o = o0; o < o1; o++) {
+                float v = y[o] + (b ? b[o] : 0.0f);
+                y[o] = relu && v < 0.0f ? 0.0f : v;
+            }
+        }
+    }
+    (void)avx2;
+}

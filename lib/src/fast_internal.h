@@ -1,0 +1,107 @@
+/* fast_internal.h — the kernels behind the fast plan (fast.h), private to libconvblocks.
+ *
+ * fast_plan.c compiles a graph into steps; each step calls one of the
+ * kernels below. Every kernel has an AVX2/FMA version and a portable C
+ * version with the same result (up to float rounding); cb_fast_use_avx2()
+ * picks one at run time.
+ *
+ * Layout everywhere: NCHW, batch 1 (tensor.h). "Epilogue" = what happens to
+ * an output value after its multiply-adds, fused into the same pass so the
+ * output is written once:
+ *     v = acc + bias[channel]            (bias: folded conv bias + batch-norm)
+ *     if (relu_pre)  v = max(v, 0)       (conv -> bn -> relu)
+ *     if (res)       v += res[same index] (residual add fused into the conv)
+ *     if (relu_post) v = max(v, 0)       (... -> add -> relu)
+ */
+#ifndef CONVBLOCKS_FAST_INTERNAL_H
+#define CONVBLOCKS_FAST_INTERNAL_H
+
+#include <stddef.h>
+
+#include "convblocks/fast.h"
+#include "convblocks/ops.h"
+#include "convblocks/tensor.h"
+
+/* ---- CPU dispatch (fast_cpu.c) ---- */
+int cb_fast_use_avx2(void); /* AVX2+FMA present and CB_FORCE_PORTABLE not set */
+
+/* ---- epilogue ---- */
+typedef struct {
+    const float *bias; /* per output channel, or NULL */
+    const float *res;  /* same layout as the output, or NULL */
+    int relu_pre, relu_post;
+} cb_fast_epi;
+
+/* ---- GEMM-based convolution (fast_gemm.c) ----
+ *
+ * A conv of groups g is, per group, the matrix product
+ *     Y_g[M x N] = W_g[M x K] * B_g[K x N],  M = cout/g, K = cin/g*kh*kw, N = OH*OW,
+ * where B_g is the im2col matrix of the group's input channels (for a 1x1
+ * stride-1 conv, B_g is the input itself). W is packed once at plan time
+ * into panels of CB_GEMM_MR rows; B is packed at run time, a block at a
+ * time, into panels of CB_GEMM_NR columns (the im2col gather happens inside
+ * that packing, so the full im2col matrix is never materialised). */
+#define CB_GEMM_MR 6
+#define CB_GEMM_NR 16
+#ifndef CB_GEMM_KC
+#define CB_GEMM_KC 320  /* max rows of B per packed block (the K loop is split evenly) */
+#endif
+#ifndef CB_GEMM_NC
+#define CB_GEMM_NC 192  /* columns of B per packed block: KC x NC x 4 B = 240 KiB, in L2 */
+#endif
+#ifndef CB_GEMM_MC
+#define CB_GEMM_MC 96   /* rows of A per pass over a B block (A block 96 x KC in L2) */
+#endif
+
+
+
+typedef struct {
+    cb_shape in, out;      /* whole-tensor shapes */
+    cb_conv_params p;
+    int groups;
+    int M, K, N;           /* per group */
+    int direct;            /* 1x1, stride 1, pad 0: B rows are input rows */
+    int in_relu;           /* apply max(x, 0) to the input as it is packed */
+    float *apack;          /* packed weights: groups x ceil(M/MR) panels x K x MR */
+    float *wrow;           /* folded weights row-major (O x K) for the OpenBLAS backend, or NULL */
+    float *bias;           /* cout folded biases (never NULL) */
+} cb_fast_gemm;
+
+/* Pack w (cout x K per group, PyTorch layout) into g->apack (allocated here). */
+int cb_fast_gemm_pack(cb_fast_gemm *g, const float *w);
+size_t cb_fast_gemm_workspace(int threads); /* floats of run-time workspace */
+/* y = conv(x) with the epilogue; ws: cb_fast_gemm_workspace floats. */
+void cb_fast_gemm_run(const cb_fast_gemm *g, const float *x, float *y, const cb_fast_epi *e,
+                      int threads, float *ws, cb_gemm_backend backend);
+
+/* ---- fully connected (fast_gemm.c): y = W x + b, a matrix-vector product ---- */
+void cb_fast_fc_run(const float *w, const float *b, int nin, int nout, const float *x, float *y,
+                    int relu, int threads, cb_gemm_backend backend);
+
+/* ---- depthwise conv (fast_dw.c) ---- */
+typedef struct {
+    cb_shape in, out;
+    cb_conv_params p;
+    int in_relu;
+    float *w;    /* C x kh x kw, batch-norm folded */
+    float *bias; /* C */
+} cb_fast_dw;
+
+size_t cb_fast_dw_workspace(const cb_fast_dw *d); /* floats per thread */
+void cb_fast_dw_run(const cb_fast_dw *d, const float *x, float *y, const cb_fast_epi *e,
+                    int threads, float *ws);
+
+/* ---- the rest (fast_misc.c) ---- */
+size_t cb_fast_pool_workspace(cb_shape in, const cb_pool_params *p); /* floats per thread */
+void cb_fast_maxpool(const float *x, cb_shape in, const cb_pool_params *p, cb_shape out, float *y,
+                     int threads, float *ws);
+void cb_fast_avgpool(const float *x, cb_shape in, const cb_pool_params *p, cb_shape out, float *y,
+                     int threads, float *ws);
+void cb_fast_gap(const float *x, cb_shape in, float *y, int threads);
+/* y[c, :] = relu?(x[c, :] * scale[c] + shift[c]); scale NULL means identity. */
+void cb_fast_affine(const float *x, cb_shape s, const float *scale, const float *shift, int relu,
+                    float *y, int threads);
+void cb_fast_add(const float *a, const float *b, size_t n, int relu, float *y, int threads);
+void cb_fast_copy(const float *x, size_t n, float *y, int threads);
+
+#endif

@@ -1,0 +1,149 @@
+/* fast_misc.c — the memory-bound ops of the fast plan: pooling, global
+ * average pooling, stand-alone batch-norm/ReLU, add, copy.
+ *
+ * These do O(1) arithmetic per element, so the only aims are: one pass over
+ * memory, no branches in inner loops (pooling reads a padded copy of each
+ * plane, as the depthwise kernel does), threads split channels. The loops
+ * are plain C written so that gcc vectorises them; in a fused plan most of
+ * these ops disappear into the convs anyway (fast_plan.c).
+ */
+#include <float.h>
+#include <string.h>
+
+#include <omp.h>
+
+#include "fast_internal.h"
+
+static int pool_ld(cb_shape in, const cb_pool_params *p) { return in.w + 2 * p->pad + p->k + 8; }
+
+size_t cb_fast_pool_workspace(cb_shape in, const cb_pool_params *p) {
+    return (size_t)(in.h + 2 * p->pad + 1) * (size_t)pool_ld(in, p);
+}
+
+/* Padded copy of one plane: border = fill. */
+static void pad_plane(const float *xc, cb_shape in, int pad, int ld, float fill, float *P) {
+    int rows = in.h + 2 * pad;
+    for (int r = 0; r < rows; r++) {
+        float *row = P + (size_t)r * ld;
+        int ir = r - pad;
+        if (ir < 0 || ir >= in.h) {
+            for (int t = 0; t < ld; t++) row[t] = fill;
+            continue;
+        }
+        for (int t = 0; t < pad; t++) row[t] = fill;
+        memcpy(row + pad, xc + (size_t)ir * in.w, (size_t)in.w * sizeof(float));
+        for (int t = pad + in.w; t < ld; t++) row[t] = fill;
+    }
+}
+
+static void pool(const float *x, cb_shape in, const cb_pool_params *p, cb_shape out, float *y,
+                 int threads, float *ws, int is_max) {
+    const int ld = pool_ld(in, p), k = p->k, s = p->stride;
+    const size_t per_thread = cb_fast_pool_workspace(in, p);
+    const float inv = 1.0f / (float)(k * k);
+#pragma omp parallel num_threads(threads)
+    {
+        float *P = ws + (size_t)omp_get_thread_num() * per_thread;
+#pragma omp for schedule(static)
+        for (int c = 0; c < in.c; c++) {
+            pad_plane(x + (size_t)c * in.h * in.w, in, p->pad, ld, is_max ? -FLT_MAX : 0.0f, P);
+            float *yc = y + (size_t)c * out.h * out.w;
+            for (int i = 0; i < out.h; i++) {
+                float *yr = yc + (size_t)i * out.w;
+                for (int j = 0; j < out.w; j++) yr[j] = is_max ? -FLT_MAX : 0.0f;
+                for (int u = 0; u < k; u++) {
+                    const float *pr = P + (size_t)(i * s + u) * ld;
+                    for (int v = 0; v < k; v++) {
+                        if (s == 1) {
+                            const float *q = pr + v;
+                            if (is_max)
+                                for (int j = 0; j < out.w; j++) yr[j] = yr[j] > q[j] ? yr[j] : q[j];
+                            else
+                                for (int j = 0; j < out.w; j++) yr[j] += q[j];
+                        } else {
+                            if (is_max)
+                                for (int j = 0; j < out.w; j++) {
+                                    float q = pr[j * s + v];
+                                    yr[j] = yr[j] > q ? yr[j] : q;
+                                }
+                            else
+                                for (int j = 0; j < out.w; j++) yr[j] += pr[j * s + v];
+                        }
+                    }
+                }
+                if (!is_max)
+                    for (int j = 0; j < out.w; j++) yr[j] *= inv;
+            }
+        }
+    }
+}
+
+void cb_fast_maxpool(const float *x, cb_shape in, const cb_pool_params *p, cb_shape out, float *y,
+                     int threads, float *ws) {
+    pool(x, in, p, out, y, threads, ws, 1);
+}
+
+void cb_fast_avgpool(const float *x, cb_shape in, const cb_pool_params *p, cb_shape out, float *y,
+                     int threads, float *ws) {
+    pool(x, in, p, out, y, threads, ws, 0);
+}
+
+void cb_fast_gap(const float *x, cb_shape in, float *y, int threads) {
+    const size_t hw = (size_t)in.h * in.w;
+#pragma omp parallel for num_threads(threads) schedule(static)
+    for (int c = 0; c < in.c; c++) {
+        const float *xc = x + (size_t)c * hw;
+        float s[8] = {0};
+        size_t t = 0;
+        for (; t + 8 <= hw; t += 8)
+            for (int l = 0; l < 8; l++) s[l] += xc[t + l];
+        float r = ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+        for (; t < hw; t++) r += xc[t];
+        y[c] = r / (float)hw;
+    }
+}
+
+void cb_fast_affine(const float *x, cb_shape s, const float *scale, const float *shift, int relu,
+                    float *y, int threads) {
+    const size_t hw = (size_t)s.h * s.w;
+#pragma omp parallel for num_threads(threads) schedule(static)
+    for (int c = 0; c < s.c; c++) {
+        const float *xc = x + (size_t)c * hw;
+        float *yc = y + (size_t)c * hw;
+        float a = scale ? scale[c] : 1.0f, b = shift ? shift[c] : 0.0f;
+        if (relu)
+            for (size_t t = 0; t < hw; t++) {
+                float v = xc[t] * a + b;
+                yc[t] = v > 0.0f ? v : 0.0f;
+            }
+        else
+            for (size_t t = 0; t < hw; t++) yc[t] = xc[t] * a + b;
+    }
+}
+
+/* Elementwise ops split the flat array into one contiguous chunk per thread. */
+#define CB_CHUNK(n, tid, nt) ((size_t)((double)(n) * (tid) / (nt)) / 16 * 16)
+
+void cb_fast_add(const float *a, const float *b, size_t n, int relu, float *y, int threads) {
+#pragma omp parallel num_threads(threads)
+    {
+        int tid = omp_get_thread_num(), nt = omp_get_num_threads();
+        size_t lo = CB_CHUNK(n, tid, nt), hi = tid == nt - 1 ? n : CB_CHUNK(n, tid + 1, nt);
+        if (relu)
+            for (size_t t = lo; t < hi; t++) {
+                float v = a[t] + b[t];
+                y[t] = v > 0.0f ? v : 0.0f;
+            }
+        else
+            for (size_t t = lo; t < hi; t++) y[t] = a[t] + b[t];
+    }
+}
+
+void cb_fast_copy(const float *x, size_t n, float *y, int threads) {
+#pragma omp parallel num_threads(threads)
+    {
+        int tid = omp_get_thread_num(), nt = omp_get_num_threads();
+        size_t lo = CB_CHUNK(n, tid, nt), hi = tid == nt - 1 ? n : CB_CHUNK(n, tid + 1, nt);
+        if (hi > lo) memcpy(y + lo, x + lo, (hi - lo) * sizeof(float));
+    }
+}
