@@ -4,6 +4,8 @@
  * one buffer per value, layers run in order with the ops_ref kernels. The
  * fast executor is a compiled plan (fast.h).
  */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime under -std=c11 (clang needs it) */
+
 #include "convblocks/exec.h"
 
 #include <stdlib.h>
