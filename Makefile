@@ -2,10 +2,12 @@
 # `make test`. Both install missing Debian packages first (scripts/install-deps).
 BUILD  ?= build
 ASAN   ?= build-asan
+FUZZ   ?= build-fuzz
 JOBS   ?= 2
+FUZZ_SECONDS ?= 60
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build asan test report report-quick bench bench-baseline bench-check viz fuzz clean
+.PHONY: all deps build asan fuzz-build test report report-quick bench bench-baseline bench-check viz fuzz clean
 
 all: build
 
@@ -25,9 +27,25 @@ asan: deps $(ASAN)/CMakeCache.txt
 	cmake --build $(ASAN) -j$(JOBS)
 
 # The test suite twice: optimised, then under ASan+UBSan.
-test: build asan
+test: build asan fuzz-build
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
 	cd $(ASAN) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j$(JOBS) -LE slow
+	cd $(FUZZ) && ctest --output-on-failure -L '^fuzz$$'
+
+# libFuzzer targets (tests/fuzz/), built with clang in their own directory.
+# `make test` runs each for a fixed number of executions; `make fuzz` for
+# FUZZ_SECONDS each (new corpus entries and crashes land in $(FUZZ)/fuzz-work/).
+$(FUZZ)/CMakeCache.txt: | deps
+	CC=clang cmake -S . -B $(FUZZ) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCB_FUZZ=ON \
+	  -DCB_BUILD_BENCH=OFF -DCB_BUILD_VIZ=OFF $(CMAKE_FLAGS)
+
+fuzz-build: deps $(FUZZ)/CMakeCache.txt
+	cmake --build $(FUZZ) -j$(JOBS) --target cb_fuzzers
+
+fuzz: fuzz-build
+	@for d in tests/fuzz/corpus/*/; do t=$$(basename $$d); \
+	  [ -x $(FUZZ)/fuzz/fuzz_$$t ] || continue; echo "== fuzz_$$t for $(FUZZ_SECONDS) s"; \
+	  tests/fuzz/run.sh $(FUZZ)/fuzz/fuzz_$$t $$d $(FUZZ)/fuzz-work/$$t seconds $(FUZZ_SECONDS) || exit 1; done
 
 report: build
 	$(BUILD)/convblocks report --out reports/out
@@ -36,7 +54,7 @@ report-quick: build
 	$(BUILD)/convblocks report --out reports/out --quick
 
 clean:
-	rm -rf $(BUILD) $(ASAN)
+	rm -rf $(BUILD) $(ASAN) $(FUZZ)
 
 # Benchmarks (bench/, issue 5): Google Benchmark JSON with the machine's
 # ceilings in its context; a baseline per machine (named for the CPU: VM

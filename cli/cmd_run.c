@@ -1,4 +1,6 @@
 /* convblocks run — run a block or network forward, check its MACs, time it. */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime under -std=c11 (clang needs it) */
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

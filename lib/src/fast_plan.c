@@ -17,6 +17,8 @@
  * Each step charges its wall time to the layer that leads it; fused layers
  * get 0 in layer_seconds.
  */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime under -std=c11 (clang needs it) */
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
