@@ -1,3 +1,4 @@
+#define _POSIX_C_SOURCE 200809L
 /* test_viz_anim.c — the viewer's animation model, without SDL.
  *
  * Every mode run to the end equals the library's reference kernels on the

@@ -14,6 +14,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -40,7 +41,8 @@ static const char usage_text[] =
     "usage: convblocks-viz [--mode standard|depthwise|pointwise|separable|grouped] [--groups G]\n"
     "                      [--image PATH | --input X.npy] [--params DIR] [--seed N]\n"
     "                      [--record DIR (--frames N | --until-done)] [--size WxH]\n"
-    "                      [--screenshot FILE [--frames N | --until-done]] [--font-dir DIR]\n"
+    "                      [--screenshot FILE [--frames N | --until-done]] [--speed N|auto]\n"
+    "                      [--font-dir DIR]\n"
     "\n"
     "Animates how a standard, depthwise, pointwise, depthwise separable or grouped conv\n"
     "produces its output channel by channel, on a photo (default: data/images/chelsea.png\n"
@@ -57,7 +59,9 @@ static const char usage_text[] =
     "  --seed N          random He-normal weights instead of the hand-made filters\n"
     "  --record DIR      write frames DIR/frame_00000.png, ... headless, then exit\n"
     "  --frames N        how many frames to record (or: screenshot after N frames)\n"
-    "  --until-done      record until the animation ends (auto speed)\n"
+    "  --until-done      record until the animation ends\n"
+    "  --speed N|auto    MACs per second (1 to 10000000), or auto (default):\n"
+    "                    slow for the first values of each step, then a channel in 2 s\n"
     "  --size WxH        frame size for --record/--screenshot, window size live (1280x720)\n"
     "  --screenshot FILE write one frame as PNG headless, then exit\n"
     "  --font-dir DIR    where DejaVuSans.ttf and DejaVuSansMono.ttf are\n"
@@ -73,6 +77,7 @@ typedef struct {
     bool seeded;
     uint64_t seed;
     long frames;           /* -1: not given */
+    long speed;            /* MACs per second; 0: auto */
     bool until_done;
     int w, h;
     bool size_given;
@@ -114,7 +119,8 @@ static int parse_args(int argc, char **argv, options *o) {
         }
         static const char *const with_value[] = {"--mode", "--groups", "--image", "--input",
                                                   "--params", "--seed", "--record", "--frames",
-                                                  "--size", "--screenshot", "--font-dir"};
+                                                  "--size", "--screenshot", "--font-dir",
+                                                  "--speed"};
         bool known = false;
         for (size_t q = 0; q < sizeof with_value / sizeof *with_value; q++)
             if (strcmp(a, with_value[q]) == 0) known = true;
@@ -158,6 +164,14 @@ static int parse_args(int argc, char **argv, options *o) {
             o->size_given = true;
         } else if (strcmp(a, "--screenshot") == 0) {
             o->screenshot = v;
+        } else if (strcmp(a, "--speed") == 0) {
+            if (strcmp(v, "auto") == 0)
+                o->speed = 0;
+            else if (!parse_long(v, 1, viz_speed_levels[VIZ_SPEED_LEVELS - 1], &n))
+                return usage_error("--speed: '%s' is not 'auto' or MACs per second from 1 to "
+                                   "10000000", v);
+            else
+                o->speed = n;
         } else if (strcmp(a, "--font-dir") == 0) {
             o->font_dir = v;
         }
@@ -189,8 +203,24 @@ static const char *base_name(const char *p) {
     return s ? s + 1 : p;
 }
 
-static cb_status load_photo(const char *path, input *in, cb_error *err) {
+/* IMG_Load, with stderr closed meanwhile: libpng prints its own warnings
+ * and errors there ("iCCP: known incorrect sRGB profile" for harmless
+ * metadata in many photos), while the error that matters comes back
+ * through IMG_GetError and is reported as this program's one line. */
+static SDL_Surface *load_quietly(const char *path) {
+    fflush(stderr);
+    int saved = dup(2);
+    int nul = open("/dev/null", O_WRONLY);
+    if (saved >= 0 && nul >= 0) dup2(nul, 2);
     SDL_Surface *img = IMG_Load(path);
+    if (saved >= 0 && nul >= 0) dup2(saved, 2);
+    if (nul >= 0) close(nul);
+    if (saved >= 0) close(saved);
+    return img;
+}
+
+static cb_status load_photo(const char *path, input *in, cb_error *err) {
+    SDL_Surface *img = load_quietly(path);
     if (!img) {
         /* SDL_image says "Couldn't open FILE" for a missing file and names
          * the format problem otherwise. */
@@ -592,6 +622,10 @@ int main(int argc, char **argv) {
         return cb_status_exit_code(st);
     }
     viz_player_init(&A.view.player);
+    if (o->speed > 0) {
+        A.view.player.auto_speed = false;
+        A.view.player.custom = (uint64_t)o->speed;
+    }
     A.view.rgb = A.in.rgb;
     A.view.input_name = A.in.name;
     A.view.photo_w = A.in.photo_w;

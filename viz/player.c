@@ -10,9 +10,11 @@ void viz_player_init(viz_player *p) {
     p->auto_speed = true;
     p->level = 3;
     p->budget = 0;
+    p->custom = 0;
 }
 
 uint64_t viz_player_rate_milli(const viz_player *p, const viz_anim *a) {
+    if (!p->auto_speed && p->custom) return p->custom * 1000u;
     if (!p->auto_speed) return (uint64_t)viz_speed_levels[p->level] * 1000u;
     const viz_cursor *c = &a->cur;
     if (c->stage >= a->n_stages) return 0;
@@ -49,7 +51,7 @@ uint64_t viz_player_tick(viz_player *p, viz_anim *a) {
 }
 
 void viz_player_speed(viz_player *p, const viz_anim *a, int dir) {
-    if (p->auto_speed) {
+    if (p->auto_speed || p->custom) {
         /* Start from the fixed level nearest the current auto rate. */
         uint64_t r = viz_player_rate_milli(p, a) / 1000u;
         int best = 0;
@@ -57,6 +59,7 @@ void viz_player_speed(viz_player *p, const viz_anim *a, int dir) {
             if (viz_speed_levels[k] <= r) best = k;
         p->level = best;
         p->auto_speed = false;
+        p->custom = 0;
     }
     p->level += dir;
     if (p->level < 0) p->level = 0;

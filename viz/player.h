@@ -27,6 +27,7 @@ typedef struct {
     bool playing;
     bool auto_speed;   /* slow for the first values of each stage, then faster */
     int level;         /* index into viz_speed_levels when !auto_speed */
+    uint64_t custom;   /* if not 0 and !auto_speed: this many MACs per second (--speed) */
     uint64_t budget;   /* milli-MAC-frames not yet spent */
 } viz_player;
 

@@ -1153,6 +1153,8 @@ static void draw_footer(viz_renderer *vr, SDL_Rect f, const viz_anim *a, const v
     uint64_t rate = viz_player_rate_milli(pl, a);
     if (viz_anim_done(a))
         snprintf(b1, sizeof b1, "%s", pl->auto_speed ? "auto" : "fixed");
+    else if (!pl->auto_speed && pl->custom)
+        snprintf(b1, sizeof b1, "%s MACs/s", commas(pl->custom, b2, sizeof b2));
     else if (pl->auto_speed)
         snprintf(b1, sizeof b1, "auto (now %s MACs/s)", commas((rate + 500) / 1000, b2, sizeof b2));
     else
