@@ -136,8 +136,7 @@ int main(int argc, char **argv) {
             i++;
             continue;
         }
-        if (strcmp(a, "-h") == 0) a = "--help";
-        gb_argv[gb_argc++] = argv[i] == a ? argv[i] : (char *)"--help";
+        gb_argv[gb_argc++] = strcmp(a, "-h") == 0 ? (char *)"--help" : argv[i];
     }
     gb_argv[gb_argc] = NULL;
     if (help) usage();
@@ -176,6 +175,24 @@ int main(int argc, char **argv) {
     add_context(&m, probe);
     const char *warn = cb_machine_frequency_warning(&m);
     if (warn && !listing) fprintf(stderr, "convblocks-bench: note: %s\n", warn);
+    /* Other work on the machine takes cores from the kernels: with a load
+     * near the core count, wall times grow by whole scheduler slices. */
+    double load = 0;
+    FILE *lf = fopen("/proc/loadavg", "r");
+    if (lf) {
+        if (fscanf(lf, "%lf", &load) != 1) load = 0;
+        fclose(lf);
+    }
+    if (load > 0.5 * m.logical_cpus) {
+        char msg[160];
+        snprintf(msg, sizeof msg, "1-minute load average %.2f on %d CPUs before the run: other "
+                 "processes compete for the cores, timings are inflated and noisy", load,
+                 m.logical_cpus);
+        cb_bench_add_context("cb_load_warning", msg);
+        if (!listing) fprintf(stderr, "convblocks-bench: note: %s\n", msg);
+    } else {
+        cb_bench_add_context("cb_load_warning", "");
+    }
 
     size_t ran = cb_bench_run();
     cb_bench_shutdown();

@@ -9,6 +9,9 @@ if(TARGET convblocks-bench-compare)
   cb_add_test(test_bench_shim ${CMAKE_CURRENT_SOURCE_DIR}/test_bench_shim.c
     LIBS cb_bench_shim PkgConfig::CJSON)
   set_target_properties(test_bench_shim PROPERTIES LINKER_LANGUAGE CXX)
+  cb_add_test(test_bench_counters ${CMAKE_CURRENT_SOURCE_DIR}/test_bench_counters.c
+    LIBS PkgConfig::CJSON LABELS slow)
+  add_dependencies(test_bench_counters convblocks-bench)
 endif()
 
 # machine.h is library code (also used by the report): tested in every build.
