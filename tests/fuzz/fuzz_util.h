@@ -37,7 +37,7 @@ static inline void fuzz_clear_dir(const char *dir, int self) {
         char path[1024];
         while ((e = readdir(d)) != NULL) {
             if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
-            snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+            if (snprintf(path, sizeof path, "%s/%s", dir, e->d_name) >= (int)sizeof path) continue;
             if (unlink(path) != 0) fuzz_clear_dir(path, 1);
         }
         closedir(d);
