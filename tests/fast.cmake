@@ -1,0 +1,6 @@
+# Fast kernels (issue 4): every fast path against the reference executor.
+# Registered twice: with the kernels this CPU selects (AVX2/FMA here), and
+# with the portable C kernels forced by CB_FORCE_PORTABLE=1.
+cb_add_test(test_fast ${CMAKE_CURRENT_SOURCE_DIR}/test_fast.c)
+add_test(NAME test_fast_portable COMMAND test_fast)
+set_tests_properties(test_fast_portable PROPERTIES ENVIRONMENT "CB_FORCE_PORTABLE=1")

@@ -1,0 +1,531 @@
+/* test_fast.c — every fast kernel and fusion against the reference executor.
+ *
+ * Each case builds a small graph, fills its parameters from a seed, runs it
+ * through the reference executor (the oracle: ops_ref.c's plain loops) and
+ * through a fast plan, and requires |fast - ref| <= 1e-4 + 1e-4*|ref| for
+ * every output value. Shapes sweep around the vector width (8) and the GEMM
+ * tile (6 x 16): channels below, equal to, multiples of and not multiples
+ * of them; odd sizes 1, 2, 3, 7, 13; stride 2; padding 0/1/2; groups 1, 2,
+ * C; kernels 1, 3, 5, 7; and sizes that cross the GEMM's K, M and N blocks.
+ * CTest runs this program twice: as is (AVX2/FMA kernels on this machine)
+ * and with CB_FORCE_PORTABLE=1 (the portable C kernels).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "convblocks/block.h"
+#include "convblocks/exec.h"
+#include "convblocks/fast.h"
+#include "convblocks/graph.h"
+
+/* Values outside the tolerance; *worst gets the largest |diff| / allowed. */
+static size_t count_mismatches(const float *ref, const float *got, size_t n, double *worst) {
+    size_t bad = 0;
+    double w = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        double r = ref[i], d = (double)got[i] - r;
+        double allowed = 1e-4 + 1e-4 * (r < 0 ? -r : r);
+        double q = (d < 0 ? -d : d) / allowed;
+        if (!(q <= 1.0)) bad++; /* NaN counts as bad */
+        if (q > w || q != q) w = q;
+    }
+    if (worst) *worst = w;
+    return bad;
+}
+
+static float *random_input(cb_shape s, uint64_t seed) {
+    size_t n = (size_t)cb_shape_numel(s);
+    float *x = cb_alloc_floats(n);
+    assert_non_null(x);
+    cb_rng r;
+    cb_rng_seed(&r, seed);
+    for (size_t i = 0; i < n; i++) x[i] = cb_rng_normal(&r);
+    return x;
+}
+
+typedef struct {
+    size_t n;
+    float *ref, *fast;
+    int steps, fused;
+} run_result;
+
+static void result_free(run_result *r) {
+    cb_free(r->ref);
+    cb_free(r->fast);
+}
+
+/* Run g with the reference executor and a fast plan (threads, backend). */
+static run_result run_both(cb_graph *g, int threads, cb_gemm_backend backend, uint64_t seed) {
+    cb_error err;
+    run_result r = {0, NULL, NULL, 0, 0};
+    if (cb_graph_status(g, &err) != CB_OK) fail_msg("%s: build: %s", g->name, err.msg);
+    if (cb_graph_init_params(g, seed, &err) != CB_OK) fail_msg("%s: %s", g->name, err.msg);
+    cb_shape in = cb_graph_input_shape(g), out = cb_graph_output_shape(g);
+    r.n = (size_t)cb_shape_numel(out);
+    float *x = random_input(in, seed + 1);
+    r.ref = cb_alloc_floats(r.n);
+    r.fast = cb_alloc_floats(r.n);
+    assert_non_null(r.ref);
+    assert_non_null(r.fast);
+
+    cb_exec *e = NULL;
+    if (cb_exec_new(g, CB_IMPL_REF, 1, &e, &err) != CB_OK) fail_msg("%s: %s", g->name, err.msg);
+    cb_exec_run(e, x, r.ref);
+    cb_exec_free(e);
+
+    cb_fast_options o = {threads, backend};
+    cb_fast_plan *p = NULL;
+    if (cb_fast_plan_new_opts(g, &o, &p, &err) != CB_OK) fail_msg("%s: %s", g->name, err.msg);
+    double *secs = calloc((size_t)g->n_layers + 1, sizeof(double));
+    assert_non_null(secs);
+    for (int i = 0; i < g->n_layers; i++) secs[i] = -1.0;
+    /* twice: the second run must not depend on state left by the first */
+    cb_fast_plan_run(p, x, r.fast, NULL);
+    cb_fast_plan_run(p, x, r.fast, secs);
+    int zero = 0;
+    for (int i = 0; i < g->n_layers; i++) {
+        assert_true(secs[i] >= 0.0);
+        zero += secs[i] == 0.0;
+    }
+    r.steps = cb_fast_plan_steps(p);
+    r.fused = cb_fast_plan_fused(p);
+    /* every layer is either a step's leader or fused (a leader may also read 0 on a coarse clock) */
+    assert_true(zero >= r.fused);
+    assert_true(r.steps + r.fused >= 1);
+    free(secs);
+    cb_fast_plan_free(p);
+    cb_free(x);
+    return r;
+}
+
+/* Run and require agreement; returns the result for further checks. */
+static run_result check_graph(cb_graph *g, int threads, const char *what) {
+    run_result r = run_both(g, threads, CB_GEMM_OWN, 7);
+    double worst;
+    size_t bad = count_mismatches(r.ref, r.fast, r.n, &worst);
+    if (bad) fail_msg("%s (threads %d): %zu of %zu values out of tolerance (worst %.3g x tol)", what,
+                      threads, bad, r.n, worst);
+    return r;
+}
+
+/* ---------------------------------------------------------------- the checker */
+
+static void test_checker_catches_one_bad_value(void **state) {
+    (void)state;
+    cb_graph *g = cb_graph_new("checker", (cb_shape){8, 7, 7});
+    int v = cb_graph_conv(g, "c", 0, 8, cb_conv_square(3, 1, 1, 1), false);
+    v = cb_graph_bn(g, "bn", v);
+    cb_graph_relu(g, "relu", v);
+    run_result r = run_both(g, 1, CB_GEMM_OWN, 3);
+    assert_int_equal(count_mismatches(r.ref, r.fast, r.n, NULL), 0);
+    /* one value off by just over the tolerance must be caught */
+    size_t k = r.n / 2;
+    float ref = r.ref[k];
+    r.fast[k] = ref + 1.5e-4f + 1.5e-4f * (ref < 0 ? -ref : ref);
+    assert_int_equal(count_mismatches(r.ref, r.fast, r.n, NULL), 1);
+    r.fast[k] = ref;
+    r.fast[r.n - 1] = 0.0f / 0.0f; /* and a NaN */
+    assert_int_equal(count_mismatches(r.ref, r.fast, r.n, NULL), 1);
+    result_free(&r);
+    cb_graph_free(g);
+}
+
+/* ---------------------------------------------------------------- conv sweep */
+
+typedef struct {
+    int cin, cout, h, w, k, stride, pad, groups, bias, bn, relu;
+} conv_case;
+
+static void conv_case_run(const conv_case *c, int threads) {
+    char what[160];
+    snprintf(what, sizeof what, "conv %d->%d %dx%d k%d s%d p%d g%d%s%s%s", c->cin, c->cout, c->h,
+             c->w, c->k, c->stride, c->pad, c->groups, c->bias ? " bias" : "", c->bn ? " bn" : "",
+             c->relu ? " relu" : "");
+    cb_graph *g = cb_graph_new("conv", (cb_shape){c->cin, c->h, c->w});
+    int v = cb_graph_conv(g, "c", 0, c->cout, cb_conv_square(c->k, c->stride, c->pad, c->groups),
+                          c->bias);
+    if (c->bn) v = cb_graph_bn(g, "bn", v);
+    if (c->relu) cb_graph_relu(g, "relu", v);
+    run_result r = check_graph(g, threads, what);
+    /* conv + bn + relu must be one step */
+    assert_int_equal(r.steps, 1);
+    assert_int_equal(r.fused, c->bn + c->relu);
+    result_free(&r);
+    cb_graph_free(g);
+}
+
+static int conv_valid(const conv_case *c) {
+    cb_shape out;
+    cb_conv_params p = cb_conv_square(c->k, c->stride, c->pad, c->groups);
+    return cb_conv_check((cb_shape){c->cin, c->h, c->w}, c->cout, &p, &out, NULL) == CB_OK;
+}
+
+static void test_conv_sweep(void **state) {
+    (void)state;
+    static const int cins[] = {1, 3, 8, 13, 16, 24};
+    static const int couts[] = {1, 5, 6, 8, 12, 16, 17, 35};
+    static const int sizes[] = {1, 2, 3, 7, 13};
+    static const int ks[] = {1, 3, 5, 7};
+    int ran = 0;
+    /* A deterministic spread over the cross product: each dimension steps
+     * with its own prime, so every value of every dimension appears with
+     * many values of the others. */
+    for (int i = 0; i < 600 && ran < 240; i++) {
+        conv_case c;
+        c.cin = cins[(i * 7 + 1) % 6];
+        c.cout = couts[(i * 5 + 3) % 8];
+        c.h = sizes[(i * 3) % 5];
+        c.w = sizes[(i * 11 + 2) % 5];
+        c.k = ks[(i * 13 + i / 7) % 4];
+        c.stride = 1 + (i / 3) % 2;
+        c.pad = (i / 2) % 3;
+        c.groups = (i % 4 == 3) ? 2 : 1;
+        c.bias = (i / 5) % 2;
+        c.bn = (i % 3) != 0;
+        c.relu = (i / 4) % 2;
+        if (c.groups == 2 && (c.cin % 2 || c.cout % 2)) c.groups = 1;
+        if (!conv_valid(&c)) continue;
+        conv_case_run(&c, 1 + i % 2);
+        ran++;
+    }
+    assert_true(ran >= 150);
+}
+
+/* Sizes that cross the GEMM blocking: K > KC (320), M > MC (96), N > NC (192),
+ * and an im2col K that is not a multiple of anything. */
+static void test_conv_blocking(void **state) {
+    (void)state;
+    static const conv_case cases[] = {
+        {400, 100, 15, 15, 1, 1, 0, 1, 0, 1, 1},  /* K, M and N all blocked; direct 1x1 */
+        {40, 7, 16, 16, 3, 1, 1, 1, 1, 1, 0},     /* im2col K = 360 */
+        {33, 97, 21, 10, 3, 2, 1, 1, 0, 1, 1},    /* stride 2, odd everything */
+        {64, 64, 20, 20, 1, 2, 0, 1, 0, 1, 1},    /* 1x1 stride 2 (the Xception shortcut) */
+        {24, 24, 9, 9, 3, 1, 1, 3, 0, 1, 1},      /* groups 3 (inception_grouped) */
+        {16, 48, 35, 35, 5, 1, 2, 1, 0, 1, 1},    /* Inception 5x5 */
+        {3, 32, 29, 29, 3, 2, 0, 1, 0, 1, 1},     /* a network stem (3 channels) */
+        {6, 6, 8, 8, 1, 1, 0, 1, 1, 0, 0},        /* exactly one tile */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        for (int t = 1; t <= 2; t++) conv_case_run(&cases[i], t);
+}
+
+/* ---------------------------------------------------------------- depthwise */
+
+static void test_depthwise_sweep(void **state) {
+    (void)state;
+    static const int chans[] = {2, 8, 13, 16};
+    static const int sizes[] = {1, 2, 3, 7, 13, 20};
+    int ran = 0;
+    for (int ci = 0; ci < 4; ci++)
+        for (int hi = 0; hi < 6; hi++)
+            for (int k = 3; k <= 5; k += 2)
+                for (int s = 1; s <= 2; s++)
+                    for (int pad = 0; pad <= 2; pad++) {
+                        int wi = (hi + ci + pad) % 6; /* widths vary independently of heights */
+                        conv_case c = {chans[ci], chans[ci], sizes[hi], sizes[wi], k, s, pad,
+                                       chans[ci], 0, (hi + k) % 2 == 0, (ci + s) % 2 == 0};
+                        if (!conv_valid(&c)) continue;
+                        conv_case_run(&c, 1 + (hi + pad) % 2);
+                        ran++;
+                    }
+    assert_true(ran >= 100);
+}
+
+/* ReLU -> depthwise / ReLU -> 1x1 / ReLU -> 3x3: the ReLU is applied while packing. */
+static void test_input_relu_fusion(void **state) {
+    (void)state;
+    for (int kind = 0; kind < 3; kind++) {
+        cb_graph *g = cb_graph_new("inrelu", (cb_shape){16, 11, 9});
+        int r = cb_graph_relu(g, "relu", 0);
+        cb_conv_params p = kind == 0   ? cb_conv_square(3, 1, 1, 16)
+                           : kind == 1 ? cb_conv_square(1, 1, 0, 1)
+                                       : cb_conv_square(3, 1, 1, 1);
+        int v = cb_graph_conv(g, "c", r, 16, p, false);
+        v = cb_graph_bn(g, "bn", v);
+        cb_graph_add(g, "add", v, 0); /* the un-ReLU'd input is still needed */
+        run_result res = check_graph(g, 2, "relu -> conv -> bn -> add(x)");
+        assert_int_equal(res.steps, 1);
+        assert_int_equal(res.fused, 3);
+        result_free(&res);
+        cb_graph_free(g);
+    }
+}
+
+/* ---------------------------------------------------------------- fully connected */
+
+static void test_fc(void **state) {
+    (void)state;
+    static const int nins[] = {1, 7, 8, 33, 100};
+    static const int nouts[] = {1, 3, 4, 5, 17};
+    for (int a = 0; a < 5; a++)
+        for (int b = 0; b < 5; b++) {
+            cb_graph *g = cb_graph_new("fc", (cb_shape){nins[a], 1, 1});
+            int v = cb_graph_fc(g, "fc", 0, nouts[b], (a + b) % 2 == 0);
+            if (b % 2) cb_graph_relu(g, "relu", v);
+            run_result r = check_graph(g, 1 + b % 2, "fc");
+            result_free(&r);
+            cb_graph_free(g);
+        }
+    /* an fc straight on a feature map flattens it */
+    cb_graph *g = cb_graph_new("fcmap", (cb_shape){5, 3, 7});
+    cb_graph_fc(g, "fc", 0, 9, true);
+    run_result r = check_graph(g, 2, "fc on 5x3x7");
+    result_free(&r);
+    cb_graph_free(g);
+}
+
+/* ---------------------------------------------------------------- pooling and the rest */
+
+static void test_pooling(void **state) {
+    (void)state;
+    static const int sizes[] = {1, 2, 3, 7, 13};
+    for (int hi = 0; hi < 5; hi++)
+        for (int k = 1; k <= 3; k++)
+            for (int s = 1; s <= 2; s++)
+                for (int pad = 0; pad <= k / 2; pad++)
+                    for (int maxp = 0; maxp <= 1; maxp++) {
+                        int h = sizes[hi], w = sizes[(hi + 2) % 5];
+                        cb_pool_params pp = {k, s, pad};
+                        cb_shape o;
+                        if (cb_pool_check((cb_shape){5, h, w}, &pp, &o, NULL) != CB_OK) continue;
+                        cb_graph *g = cb_graph_new("pool", (cb_shape){5, h, w});
+                        if (maxp)
+                            cb_graph_maxpool(g, "pool", 0, k, s, pad);
+                        else
+                            cb_graph_avgpool(g, "pool", 0, k, s, pad);
+                        run_result r = check_graph(g, 1 + hi % 2, maxp ? "maxpool" : "avgpool");
+                        result_free(&r);
+                        cb_graph_free(g);
+                    }
+    cb_graph *g = cb_graph_new("gap", (cb_shape){19, 13, 7});
+    cb_graph_gap(g, "gap", 0);
+    run_result r = check_graph(g, 2, "gap");
+    result_free(&r);
+    cb_graph_free(g);
+}
+
+/* Layers that cannot be fused still run (and run right). */
+static void test_unfused_layers(void **state) {
+    (void)state;
+    /* bn and relu straight on the input; add of two computed values */
+    cb_graph *g = cb_graph_new("unfused", (cb_shape){6, 7, 13});
+    int a = cb_graph_bn(g, "bn0", 0);
+    int b = cb_graph_relu(g, "relu0", 0);
+    int c = cb_graph_add(g, "add", a, b);
+    cb_graph_relu(g, "relu1", c);
+    run_result r = check_graph(g, 2, "bn/relu/add on the input");
+    assert_int_equal(r.steps, 3); /* bn, relu, add+relu */
+    result_free(&r);
+    cb_graph_free(g);
+
+    /* a conv whose output is read twice keeps it: no folding, bn stands alone */
+    g = cb_graph_new("twice", (cb_shape){8, 9, 9});
+    int v = cb_graph_conv(g, "c", 0, 8, cb_conv_square(3, 1, 1, 1), false);
+    int bn = cb_graph_bn(g, "bn", v);
+    cb_graph_add(g, "add", bn, v);
+    r = check_graph(g, 1, "conv read twice");
+    assert_int_equal(r.steps, 3);
+    assert_int_equal(r.fused, 0);
+    result_free(&r);
+    cb_graph_free(g);
+
+    /* the graph output is a layer with a later consumer: nothing fuses across it */
+    g = cb_graph_new("addfirst", (cb_shape){8, 5, 5});
+    v = cb_graph_conv(g, "c1", 0, 8, cb_conv_square(1, 1, 0, 1), false);
+    int w = cb_graph_conv(g, "c2", 0, 8, cb_conv_square(3, 1, 1, 1), false);
+    w = cb_graph_bn(g, "bn2", w);
+    cb_graph_add(g, "add", v, w); /* fused into c2, with c1's output as the residual */
+    r = check_graph(g, 2, "add fused into the later conv");
+    assert_int_equal(r.steps, 2);
+    assert_int_equal(r.fused, 2);
+    result_free(&r);
+    cb_graph_free(g);
+}
+
+static void test_concat(void **state) {
+    (void)state;
+    /* branches written in place, the input copied, a value concatenated twice copied */
+    cb_graph *g = cb_graph_new("cat", (cb_shape){5, 9, 7});
+    int a = cb_graph_conv(g, "a", 0, 6, cb_conv_square(1, 1, 0, 1), false);
+    a = cb_graph_bn(g, "abn", a);
+    a = cb_graph_relu(g, "arelu", a);
+    int b = cb_graph_conv(g, "b", 0, 3, cb_conv_square(3, 1, 1, 1), true);
+    int p = cb_graph_maxpool(g, "pool", 0, 3, 1, 1);
+    int xs[4] = {a, b, p, 0};
+    int c1 = cb_graph_concat(g, "cat1", xs, 4);
+    int ys[3] = {c1, b, c1};
+    cb_graph_concat(g, "cat2", ys, 3);
+    run_result r = check_graph(g, 2, "concat");
+    result_free(&r);
+    cb_graph_free(g);
+
+    /* pure in-place concat: no copy steps, the concat itself is fused */
+    g = cb_graph_new("cat_inplace", (cb_shape){4, 13, 13});
+    int u = cb_graph_conv(g, "u", 0, 5, cb_conv_square(1, 1, 0, 1), false);
+    int v = cb_graph_conv(g, "v", 0, 7, cb_conv_square(3, 1, 1, 1), false);
+    int zs[2] = {u, v};
+    int cat = cb_graph_concat(g, "cat", zs, 2);
+    cb_graph_conv(g, "after", cat, 3, cb_conv_square(1, 1, 0, 1), false);
+    r = check_graph(g, 1, "in-place concat");
+    assert_int_equal(r.steps, 3);
+    assert_int_equal(r.fused, 1);
+    result_free(&r);
+    cb_graph_free(g);
+}
+
+/* ---------------------------------------------------------------- whole blocks */
+
+static void test_blocks(void **state) {
+    (void)state;
+    for (int i = 0; i < cb_block_count(); i++) {
+        const cb_block_info *info = cb_block_at(i);
+        /* small inputs so the reference stays quick (also under ASan) */
+        cb_shape s = {12, 9, 11};
+        cb_args args = info->defaults;
+        cb_error err;
+        char kv[64];
+        if (cb_args_get(&args, "cout") > 0) {
+            snprintf(kv, sizeof kv, "cout=%d", 20);
+            assert_int_equal(cb_args_set(&args, kv, &err), CB_OK);
+        }
+        if (cb_args_get(&args, "m") > 0) assert_int_equal(cb_args_set(&args, "m=18", &err), CB_OK);
+        if (cb_args_get(&args, "c") > 0 && strcmp(info->channels_arg, "c") != 0)
+            assert_int_equal(cb_args_set(&args, "c=10", &err), CB_OK);
+        for (int stride = 1; stride <= 2; stride++) {
+            if (stride == 2) {
+                if (cb_args_get(&args, "stride") == 0) break; /* block has no stride */
+                assert_int_equal(cb_args_set(&args, "stride=2", &err), CB_OK);
+            }
+            cb_graph *g = NULL;
+            if (cb_block_build(info->name, &args, &s, &g, &err) != CB_OK)
+                fail_msg("%s: %s", info->name, err.msg);
+            for (int t = 1; t <= 2; t++) {
+                run_result r = check_graph(g, t, info->name);
+                result_free(&r);
+            }
+            cb_graph_free(g);
+        }
+    }
+}
+
+/* The same block through cb_exec (what the CLI and benchmarks use), at its default shape. */
+static void test_block_default_shape_via_exec(void **state) {
+    (void)state;
+    cb_graph *g = NULL;
+    cb_error err;
+    assert_int_equal(cb_block_build("mobilenet", NULL, NULL, &g, &err), CB_OK);
+    assert_int_equal(cb_graph_init_params(g, 5, &err), CB_OK);
+    cb_shape in = cb_graph_input_shape(g), out = cb_graph_output_shape(g);
+    size_t n = (size_t)cb_shape_numel(out);
+    float *x = random_input(in, 9), *yr = cb_alloc_floats(n), *yf = cb_alloc_floats(n);
+    cb_exec *er = NULL, *ef = NULL;
+    assert_int_equal(cb_exec_new(g, CB_IMPL_REF, 1, &er, &err), CB_OK);
+    assert_int_equal(cb_exec_new(g, CB_IMPL_FAST, 0, &ef, &err), CB_OK);
+    cb_exec_run(er, x, yr);
+    cb_exec_run(ef, x, yf);
+    assert_int_equal(count_mismatches(yr, yf, n, NULL), 0);
+    cb_exec_free(er);
+    cb_exec_free(ef);
+    cb_free(x);
+    cb_free(yr);
+    cb_free(yf);
+    cb_graph_free(g);
+}
+
+/* Threads split work, never a sum: 1, 2 and 3 threads give identical bits. */
+static void test_threads_identical(void **state) {
+    (void)state;
+    cb_graph *g = NULL;
+    cb_error err;
+    cb_shape s = {24, 13, 17};
+    assert_int_equal(cb_block_build("inception_a", NULL, &s, &g, &err), CB_OK);
+    run_result r1 = run_both(g, 1, CB_GEMM_OWN, 11);
+    for (int t = 2; t <= 3; t++) {
+        run_result rt = run_both(g, t, CB_GEMM_OWN, 11);
+        for (size_t i = 0; i < r1.n; i++)
+            if (r1.fast[i] != rt.fast[i]) fail_msg("threads %d differ at %zu", t, i);
+        result_free(&rt);
+    }
+    result_free(&r1);
+    cb_graph_free(g);
+}
+
+/* The OpenBLAS comparison backend computes the same function. */
+static void test_openblas_backend(void **state) {
+    (void)state;
+    cb_graph *g = NULL;
+    cb_error err;
+    cb_shape s = {16, 9, 9};
+    assert_int_equal(cb_block_build("xception_middle", NULL, &s, &g, &err), CB_OK);
+    run_result r = run_both(g, 2, CB_GEMM_OPENBLAS, 4);
+    assert_int_equal(count_mismatches(r.ref, r.fast, r.n, NULL), 0);
+    result_free(&r);
+    cb_graph_free(g);
+    g = cb_graph_new("fc", (cb_shape){37, 1, 1});
+    int v = cb_graph_conv(g, "pw", 0, 20, cb_conv_square(1, 1, 0, 1), true);
+    cb_graph_fc(g, "fc", v, 11, true);
+    r = run_both(g, 1, CB_GEMM_OPENBLAS, 4);
+    assert_int_equal(count_mismatches(r.ref, r.fast, r.n, NULL), 0);
+    result_free(&r);
+    cb_graph_free(g);
+}
+
+static void test_options_and_dispatch(void **state) {
+    (void)state;
+    cb_gemm_backend b;
+    assert_int_equal(cb_gemm_backend_parse("own", &b), 0);
+    assert_int_equal(b, CB_GEMM_OWN);
+    assert_int_equal(cb_gemm_backend_parse("openblas", &b), 0);
+    assert_int_equal(b, CB_GEMM_OPENBLAS);
+    assert_int_equal(cb_gemm_backend_parse("mkl", &b), -1);
+    assert_string_equal(cb_gemm_backend_name(CB_GEMM_OPENBLAS), "openblas");
+    /* the path this run exercises is the one the environment asked for */
+    const char *env = getenv("CB_FORCE_PORTABLE");
+    if (env && strcmp(env, "1") == 0) {
+        assert_true(cb_fast_portable_forced());
+        assert_string_equal(cb_fast_isa(), "portable");
+    } else {
+        assert_false(cb_fast_portable_forced());
+        assert_string_equal(cb_fast_isa(), cb_fast_cpu_has_avx2() ? "avx2+fma" : "portable");
+    }
+    /* bad options are refused with a message */
+    cb_graph *g = cb_graph_new("opt", (cb_shape){2, 2, 2});
+    cb_graph_relu(g, "r", 0);
+    cb_error err;
+    assert_int_equal(cb_graph_init_params(g, 1, &err), CB_OK);
+    cb_fast_options o = {-1, CB_GEMM_OWN};
+    cb_fast_plan *p = NULL;
+    assert_int_equal(cb_fast_plan_new_opts(g, &o, &p, &err), CB_ERR_ARG);
+    assert_null(p);
+    assert_non_null(strstr(err.msg, "threads"));
+    cb_graph_free(g);
+}
+
+int main(void) {
+    const char *env = getenv("CB_FORCE_PORTABLE");
+    printf("# fast kernels: %s%s\n", cb_fast_isa(), env ? " (CB_FORCE_PORTABLE set)" : "");
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_checker_catches_one_bad_value),
+        cmocka_unit_test(test_options_and_dispatch),
+        cmocka_unit_test(test_conv_sweep),
+        cmocka_unit_test(test_conv_blocking),
+        cmocka_unit_test(test_depthwise_sweep),
+        cmocka_unit_test(test_input_relu_fusion),
+        cmocka_unit_test(test_fc),
+        cmocka_unit_test(test_pooling),
+        cmocka_unit_test(test_unfused_layers),
+        cmocka_unit_test(test_concat),
+        cmocka_unit_test(test_blocks),
+        cmocka_unit_test(test_block_default_shape_via_exec),
+        cmocka_unit_test(test_threads_identical),
+        cmocka_unit_test(test_openblas_backend),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
