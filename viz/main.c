@@ -284,6 +284,7 @@ typedef struct {
     viz_view view;
     viz_renderer *vr;
     SDL_Renderer *r;
+    bool show_fps;
 } app;
 
 /* Divisors of c, for the groups control. */
@@ -425,6 +426,7 @@ static void handle_key(app *A, const SDL_KeyboardEvent *k, bool *quit) {
     case SDLK_MINUS:
     case SDLK_KP_MINUS: viz_player_speed(p, a, -1); break;
     case SDLK_a: p->auto_speed = true; p->budget = 0; break;
+    case SDLK_f: A->show_fps = !A->show_fps; A->view.fps = 0; break;
     case SDLK_n: viz_anim_seek(a, viz_anim_next_channel_t(a)); break;
     case SDLK_HOME: viz_anim_seek(a, 0); break;
     case SDLK_END: viz_anim_seek(a, a->total); break;
@@ -473,6 +475,9 @@ static int run_live(app *A) {
         return fail("fonts", err, 1);
     }
     bool quit = false, dragging = false, dirty = true;
+    Uint64 fps_t0 = SDL_GetPerformanceCounter();
+    int fps_frames = 0;
+    Uint64 render_ticks = 0, present_ticks = 0;
     const Uint64 freq = SDL_GetPerformanceFrequency();
     const Uint64 frame_ticks = freq / VIZ_FPS;
     Uint64 next = SDL_GetPerformanceCounter();
@@ -533,9 +538,28 @@ static int run_live(app *A) {
         if (dirty) {
             int w, h;
             SDL_GetRendererOutputSize(A->r, &w, &h);
+            Uint64 r0 = SDL_GetPerformanceCounter();
             viz_render(A->vr, w, h, &A->anim, &A->view);
+            Uint64 r1 = SDL_GetPerformanceCounter();
             SDL_RenderPresent(A->r);
+            Uint64 r2 = SDL_GetPerformanceCounter();
+            render_ticks += r1 - r0;
+            present_ticks += r2 - r1;
             dirty = A->view.player.playing && !viz_anim_done(&A->anim);
+            /* Frames drawn per second, over half-second windows. */
+            fps_frames++;
+            Uint64 t1 = SDL_GetPerformanceCounter();
+            if (t1 - fps_t0 >= freq / 2) {
+                if (A->show_fps) A->view.fps = fps_frames * (double)freq / (double)(t1 - fps_t0);
+                if (getenv("CB_VIZ_FPS_LOG"))
+                    fprintf(stderr, "fps %.1f  draw %.2f ms  present %.2f ms\n",
+                            fps_frames * (double)freq / (double)(t1 - fps_t0),
+                            1000.0 * render_ticks / freq / fps_frames,
+                            1000.0 * present_ticks / freq / fps_frames);
+                render_ticks = present_ticks = 0;
+                fps_frames = 0;
+                fps_t0 = t1;
+            }
         }
         now = SDL_GetPerformanceCounter();
         if (next > now) SDL_Delay((Uint32)((next - now) * 1000 / freq));

@@ -60,6 +60,7 @@ typedef struct {
     int photo_w, photo_h;      /* size of the original photo (0 for .npy) */
     viz_weight_source src;     /* hand-made, seeded, or which sets came from --params */
     const char *params_dir;    /* --params DIR, or NULL */
+    double fps;                /* measured frames per second, shown if > 0 (key f) */
 } viz_view;
 
 #endif

@@ -243,8 +243,12 @@ static void set_color(viz_renderer *vr, SDL_Color c) {
 }
 
 static void fill(viz_renderer *vr, SDL_Rect rc, SDL_Color c) {
+    /* Opaque fills without blending: SDL's software renderer blends every
+     * pixel of a rectangle whenever the blend mode is on, alpha 255 or not. */
+    SDL_SetRenderDrawBlendMode(vr->r, c.a == 255 ? SDL_BLENDMODE_NONE : SDL_BLENDMODE_BLEND);
     set_color(vr, c);
     SDL_RenderFillRect(vr->r, &rc);
+    SDL_SetRenderDrawBlendMode(vr->r, SDL_BLENDMODE_BLEND);
 }
 
 /* A frame of thickness t around rc (outside it). */
@@ -628,6 +632,17 @@ static void draw_tensors(viz_renderer *vr, SDL_Rect area, const viz_anim *a, con
             }
             frame(vr, tile, current_in || writing ? C_ACCENT : reading ? C_ACCENT_DIM : C_FAINT,
                   current_in || writing ? 2 : 1);
+            /* Grouped conv: a colour bar under each tile says which segment
+             * (group) the channel belongs to, on the input and the output. */
+            if (k <= 1 && a->mode == VIZ_GROUPED && a->st[0].groups > 1 &&
+                a->st[0].groups < a->in.c) {
+                static const SDL_Color hues[6] = {{230, 120, 90, 255},  {110, 190, 240, 255},
+                                                  {150, 210, 110, 255}, {220, 160, 240, 255},
+                                                  {240, 200, 90, 255},  {100, 220, 200, 255}};
+                int g = k == 0 ? c / a->st[0].cin_g : c / a->st[0].cout_g;
+                fill(vr, (SDL_Rect){tile.x, tile.y + tile.h + S(vr, 3), tile.w, S(vr, 3)},
+                     hues[g % 6]);
+            }
             if (!current_in && !writing && !reading && act < a->n_stages && k == act)
                 fill(vr, tile, rgba(C_BG.r, C_BG.g, C_BG.b, 110)); /* not read now: dimmed */
 
@@ -677,6 +692,16 @@ static void draw_tensors(viz_renderer *vr, SDL_Rect area, const viz_anim *a, con
 }
 
 /* ---- the computation panel ---------------------------------------------- */
+
+/* Height of the cost section at the bottom of the panel. */
+static int costs_h(const viz_renderer *vr) {
+    return 7 * vr->line[F_SMALL] + 3 * vr->line[F_NORMAL] + S(vr, 26);
+}
+
+/* Height of the running-sum lines under the grids. */
+static int formula_h(const viz_renderer *vr) {
+    return vr->line[F_MONO] + vr->line[F_NORMAL] + S(vr, 14);
+}
 
 /* One k x k grid of numbers. state[q]: 0 pending, 1 done, 2 current. */
 static void num_grid(viz_renderer *vr, int x, int y, int cw, int ch, int k, const float *vals,
@@ -755,7 +780,7 @@ static int draw_value(viz_renderer *vr, SDL_Rect p, int y, const viz_anim *a, in
         y += lineS + S(vr, 2);
         /* Which channel rows fit; keep the current one in view. */
         int rowh = s->k * chh + S(vr, 6);
-        int room = (p.y + p.h - y - S(vr, 150)) / rowh;
+        int room = (p.y + p.h - y - formula_h(vr)) / rowh;
         if (room < 1) room = 1;
         int cur_c = done < per ? done / kk : s->cin_g - 1;
         int first = 0;
@@ -807,7 +832,7 @@ static int draw_value(viz_renderer *vr, SDL_Rect p, int y, const viz_anim *a, in
         }
     } else {
         /* Pointwise: one row per input channel, the value times its weight. */
-        int room = (p.y + p.h - y - S(vr, 150)) / lineS;
+        int room = (p.y + p.h - y - formula_h(vr) - lineS) / lineS;
         if (room < 2) room = 2;
         int cur_c = done < per ? done : per - 1;
         int first = 0;
@@ -841,24 +866,26 @@ static int draw_value(viz_renderer *vr, SDL_Rect p, int y, const viz_anim *a, in
     }
     y += S(vr, 4);
 
-    /* The running sum, written out. */
+    /* The running sum, written out: the last few products, as many as fit. */
     float sum = viz_stage_sum(s, o, i, j, done);
     char terms[400];
-    size_t tl = 0;
-    int show = done < 4 ? done : 4;
-    terms[0] = '\0';
-    if (done > show) tl += (size_t)snprintf(terms + tl, sizeof terms - tl, "\u2026 + ");
-    for (int r = done - show; r < done; r++) {
-        viz_stage_tap(s, o, i, j, r, &tp);
-        char xb[40];
-        num(tp.x, b2, sizeof b2);
-        snprintf(xb, sizeof xb, tp.x < 0 ? "(%s)" : "%s", b2);
-        tl += (size_t)snprintf(terms + tl, sizeof terms - tl, "%s%s\u00b7%s",
-                               r > done - show ? " + " : "", num(tp.w, b1, sizeof b1), xb);
-        if (tl >= sizeof terms) break;
+    for (int show = done < 4 ? done : 4; show >= 0; show--) {
+        size_t tl = 0;
+        terms[0] = '\0';
+        tl += (size_t)snprintf(terms, sizeof terms, "= %s", done > show ? "\u2026" : "");
+        for (int r = done - show; r < done && tl < sizeof terms; r++) {
+            viz_stage_tap(s, o, i, j, r, &tp);
+            char xb[40];
+            num(tp.x, b2, sizeof b2);
+            snprintf(xb, sizeof xb, tp.x < 0 ? "(%s)" : "%s", b2);
+            tl += (size_t)snprintf(terms + tl, sizeof terms - tl, "%s%s\u00b7%s",
+                                   (r > done - show || done > show) ? " + " : " ",
+                                   num(tp.w, b1, sizeof b1), xb);
+        }
+        if (text_width(vr, F_MONO, terms) <= p.w) break;
     }
     if (done > 0)
-        text(vr, F_MONO, C_DIM, p.x, y, AL_LEFT, "= %s", terms);
+        text(vr, F_MONO, C_DIM, p.x, y, AL_LEFT, "%s", terms);
     else
         text(vr, F_MONO, C_DIM, p.x, y, AL_LEFT, "= (no products yet)");
     y += vr->line[F_MONO] + S(vr, 2);
@@ -875,7 +902,7 @@ static int draw_value(viz_renderer *vr, SDL_Rect p, int y, const viz_anim *a, in
 static void draw_costs(viz_renderer *vr, SDL_Rect p, const viz_anim *a) {
     char b1[32], b2[32], b3[32], b4[32];
     const int lineS = vr->line[F_SMALL], lineN = vr->line[F_NORMAL];
-    int y = p.y + p.h - (6 * lineS + 2 * lineN + S(vr, 20));
+    int y = p.y + p.h - costs_h(vr) + S(vr, 8);
     set_color(vr, C_FAINT);
     SDL_RenderDrawLine(vr->r, p.x, y - S(vr, 6), p.x + p.w, y - S(vr, 6));
     text(vr, F_NORMAL, C_TEXT, p.x, y, AL_LEFT, "Cost (multiply-adds, MACs)");
@@ -896,14 +923,13 @@ static void draw_costs(viz_renderer *vr, SDL_Rect p, const viz_anim *a) {
              "this block: depthwise %s + pointwise %s = %s MACs", commas(a->st[0].macs, b1, sizeof b1),
              commas(a->st[1].macs, b2, sizeof b2), commas(a->total, b3, sizeof b3));
     else
-        text(vr, F_SMALL, C_TEXT, p.x, y, AL_LEFT, "this conv: %d x %d x %d per value x %dx%dx%d values = %s MACs",
-             a->st[0].k, a->st[0].k, a->st[0].cin_g, last->out.c, last->out.h, last->out.w,
+        text(vr, F_SMALL, C_TEXT, p.x, y, AL_LEFT, "this conv: %dx%dx%d per value x %s values = %s MACs",
+             a->st[0].k, a->st[0].k, a->st[0].cin_g, commas(cb_shape_numel(last->out), b4, sizeof b4),
              commas(a->total, b1, sizeof b1));
     y += lineS;
     int ks = a->st[0].k > 3 ? a->st[0].k : 3;
-    text(vr, F_SMALL, C_TEXT, p.x, y, AL_LEFT, "standard %dx%d conv, same %dx%dx%d output: %d x %d x %d x %s = %s MACs",
-         ks, ks, last->out.c, last->out.h, last->out.w, ks, ks, a->in.c,
-         commas(cb_shape_numel(last->out), b4, sizeof b4), commas(a->std_cost.macs, b1, sizeof b1));
+    text(vr, F_SMALL, C_TEXT, p.x, y, AL_LEFT, "standard %dx%d conv, same output: %dx%dx%d per value = %s MACs",
+         ks, ks, ks, ks, a->in.c, commas(a->std_cost.macs, b1, sizeof b1));
     y += lineS;
     double ratio = a->total ? (double)a->std_cost.macs / (double)a->total : 0.0;
     if (a->mode == VIZ_STANDARD)
@@ -934,7 +960,7 @@ static void draw_costs(viz_renderer *vr, SDL_Rect p, const viz_anim *a) {
 
 /* What to notice, in the room between the computation and the costs. */
 static void draw_notes(viz_renderer *vr, SDL_Rect p, int y, const viz_anim *a, const viz_view *v) {
-    const int bottom = p.y + p.h - (6 * vr->line[F_SMALL] + 2 * vr->line[F_NORMAL] + S(vr, 34));
+    const int bottom = p.y + p.h;
     const viz_cursor *c = &a->cur;
     if (c->stage >= a->n_stages) return;
     const viz_stage *s = &a->st[c->stage];
@@ -1005,7 +1031,10 @@ static void draw_notes(viz_renderer *vr, SDL_Rect p, int y, const viz_anim *a, c
 
 static void draw_panel(viz_renderer *vr, SDL_Rect p, const viz_anim *a, const viz_view *v) {
     fill(vr, p, C_PANEL);
-    SDL_Rect in = {p.x + S(vr, 14), p.y + S(vr, 10), p.w - S(vr, 28), p.h - S(vr, 20)};
+    SDL_Rect full = {p.x + S(vr, 14), p.y + S(vr, 10), p.w - S(vr, 28), p.h - S(vr, 20)};
+    /* The computation above, the costs below. */
+    SDL_Rect in = full;
+    in.h = full.h - costs_h(vr) - S(vr, 4);
     int y = in.y;
     const viz_cursor *c = &a->cur;
     char b1[96];
@@ -1044,7 +1073,7 @@ static void draw_panel(viz_renderer *vr, SDL_Rect p, const viz_anim *a, const vi
         draw_value(vr, in, y, a, a->n_stages - 1, s->out.c - 1, s->out.h - 1, s->out.w - 1,
                    (int)s->per, false);
     }
-    draw_costs(vr, in, a);
+    draw_costs(vr, full, a);
 }
 
 /* ---- header, footer, help ----------------------------------------------- */
@@ -1160,6 +1189,7 @@ static void draw_footer(viz_renderer *vr, SDL_Rect f, const viz_anim *a, const v
     else
         snprintf(b1, sizeof b1, "%s MACs/s", commas(rate / 1000, b2, sizeof b2));
     x += text(vr, F_NORMAL, C_TEXT, x, y, AL_LEFT, "speed: %s", b1) + S(vr, 16);
+    if (v->fps > 0) text(vr, F_NORMAL, C_DIM, x, y, AL_LEFT, "%.0f fps", v->fps);
     text(vr, F_NORMAL, C_DIM, f.x + f.w, y, AL_RIGHT,
          "h help \u00b7 space play/pause \u00b7 \u2190 \u2192 step \u00b7 \u2191 \u2193 speed \u00b7 n next channel \u00b7 click an output pixel");
 }
@@ -1179,6 +1209,7 @@ static void draw_help(viz_renderer *vr, int w, int h) {
         {"click an output pixel", "pin it: its receptive field and its full computation"},
         {"click the timeline", "scrub (drag to move along)"},
         {"Esc", "unpin, close this help; q quits"},
+        {"f", "show / hide frames per second"},
         {"h or ?", "show / hide this help"},
     };
     const int n = (int)(sizeof keys / sizeof keys[0]);
