@@ -211,6 +211,8 @@ static void test_conv_blocking(void **state) {
         {16, 48, 35, 35, 5, 1, 2, 1, 0, 1, 1},    /* Inception 5x5 */
         {3, 32, 29, 29, 3, 2, 0, 1, 0, 1, 1},     /* a network stem (3 channels) */
         {6, 6, 8, 8, 1, 1, 0, 1, 1, 0, 0},        /* exactly one tile */
+        {10, 12, 6, 4, 1, 1, 0, 1, 0, 1, 1},      /* N = 24: a last panel of exactly 8 columns */
+        {64, 70, 7, 7, 1, 1, 0, 1, 0, 1, 1},      /* N = 49 (the 7x7 layers): rows split across threads */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         for (int t = 1; t <= 2; t++) conv_case_run(&cases[i], t);

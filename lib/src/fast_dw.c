@@ -60,7 +60,8 @@ static plane_geom geometry(const cb_fast_dw *d, int avx2) {
 size_t cb_fast_dw_workspace(const cb_fast_dw *d) {
     plane_geom a = geometry(d, 0), b = geometry(d, 1);
     size_t na = (size_t)a.rows * a.ld, nb = (size_t)b.rows * b.ld;
-    return (na > nb ? na : nb) + 16;
+    /* + one padded row (for splitting) and slack for the last vector loads */
+    return (na > nb ? na : nb) + (size_t)b.ld + 32;
 }
 
 /* Fill the padded plane of one channel. */
@@ -128,6 +129,44 @@ static void channel_c(const cb_fast_dw *d, plane_geom g, const float *P, const f
 }
 
 #ifdef CB_X86
+/* fill_plane with vector copies, writing only the interior of each row:
+ * the zero border is the same for every channel, so the caller zeroes the
+ * plane (and tmp) once per run. The split layout is made by copying a row
+ * into tmp and separating even and odd lanes with two shuffles. */
+__attribute__((target("avx2,fma"))) static void fill_plane_avx2(const cb_fast_dw *d, plane_geom g,
+                                                                const float *xc, float *P,
+                                                                float *tmp) {
+    const int H = d->in.h, W = d->in.w, ph = d->p.pad_h, pw = d->p.pad_w;
+    const __m256 zero = _mm256_setzero_ps();
+    for (int ir = 0; ir < H; ir++) {
+        float *row = P + (size_t)(ir + ph) * g.ld;
+        const float *src = xc + (size_t)ir * W;
+        float *dst = (g.split ? tmp : row) + pw;
+        int t = 0;
+        if (d->in_relu) {
+            for (; t + 8 <= W; t += 8)
+                _mm256_storeu_ps(dst + t, _mm256_max_ps(_mm256_loadu_ps(src + t), zero));
+            for (; t < W; t++) dst[t] = src[t] > 0.0f ? src[t] : 0.0f;
+        } else {
+            for (; t + 8 <= W; t += 8) _mm256_storeu_ps(dst + t, _mm256_loadu_ps(src + t));
+            for (; t < W; t++) dst[t] = src[t];
+        }
+        if (g.split) {
+            const int half = g.ld / 2;
+            for (int q = 0; q < half; q += 8) {
+                __m256 a = _mm256_loadu_ps(tmp + 2 * q), b = _mm256_loadu_ps(tmp + 2 * q + 8);
+                __m256 ev = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0));
+                __m256 od = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(3, 1, 3, 1));
+                /* lanes are (a0 a2 b0 b2 | a4 a6 b4 b6): put the 64-bit pairs in order */
+                ev = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(ev), 0xD8));
+                od = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(od), 0xD8));
+                _mm256_storeu_ps(row + q, ev);
+                _mm256_storeu_ps(row + half + q, od);
+            }
+        }
+    }
+}
+
 __attribute__((target("avx2,fma"))) static inline __m256i tail_mask(int n) {
     static const int lanes[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
     return _mm256_loadu_si256((const __m256i *)(lanes + 8 - n));
@@ -289,17 +328,20 @@ void cb_fast_dw_run(const cb_fast_dw *d, const float *x, float *y, const cb_fast
     const plane_geom g = geometry(d, avx2);
     const size_t in_plane = (size_t)d->in.h * d->in.w, out_plane = (size_t)d->out.h * d->out.w;
     const size_t per_thread = cb_fast_dw_workspace(d);
+    threads = cb_fast_threads_for((double)C * out_plane * kh * kw, threads);
 #pragma omp parallel num_threads(threads)
     {
         float *P = ws + (size_t)omp_get_thread_num() * per_thread;
+        float *tmp = P + (size_t)g.rows * g.ld;
+        if (avx2) memset(P, 0, sizeof(float) * ((size_t)g.rows * g.ld + (size_t)g.ld));
 #pragma omp for schedule(static)
         for (int c = 0; c < C; c++) {
             const float *wc = d->w + (size_t)c * kh * kw;
             const float *resc = e->res ? e->res + (size_t)c * out_plane : NULL;
             float *yc = y + (size_t)c * out_plane;
-            fill_plane(d, g, x + (size_t)c * in_plane, P);
 #ifdef CB_X86
             if (avx2) {
+                fill_plane_avx2(d, g, x + (size_t)c * in_plane, P, tmp);
                 if (kh == 3 && kw == 3 && d->p.stride_w == 1 && d->p.stride_h == 1)
                     channel_3x3s1(d, g, P, wc, d->bias[c], e, resc, yc);
                 else if (kh == 3 && kw == 3 && d->p.stride_w == 2)
@@ -308,7 +350,10 @@ void cb_fast_dw_run(const cb_fast_dw *d, const float *x, float *y, const cb_fast
                     channel_generic(d, g, P, wc, d->bias[c], e, resc, yc);
                 continue;
             }
+#else
+            (void)tmp;
 #endif
+            fill_plane(d, g, x + (size_t)c * in_plane, P);
             channel_c(d, g, P, wc, d->bias[c], e, resc, yc);
         }
     }

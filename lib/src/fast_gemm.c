@@ -308,16 +308,83 @@ __attribute__((target("avx2,fma"))) static void kernel_avx2(int kc, const float 
     }
 }
 #undef CB_ROWS
+
+/* 6 x 8: the last panel of B when at most 8 of its 16 columns exist (N = 49
+ * at 7x7 has one such column), so half the FMAs are not wasted on zeros.
+ * B keeps its 16-wide panel layout; only the first 8 columns are read. */
+#define CB_ROWS8(ao, bo)                                                                   \
+    "vmovaps " #bo "(%[b]), %%ymm0\n\t"                                                    \
+    "vbroadcastss " #ao "(%[a]), %%ymm2\n\t"                                               \
+    "vbroadcastss " #ao "+4(%[a]), %%ymm3\n\t"                                             \
+    "vfmadd231ps %%ymm0, %%ymm2, %%ymm4\n\t"                                               \
+    "vfmadd231ps %%ymm0, %%ymm3, %%ymm5\n\t"                                               \
+    "vbroadcastss " #ao "+8(%[a]), %%ymm2\n\t"                                             \
+    "vbroadcastss " #ao "+12(%[a]), %%ymm3\n\t"                                            \
+    "vfmadd231ps %%ymm0, %%ymm2, %%ymm6\n\t"                                               \
+    "vfmadd231ps %%ymm0, %%ymm3, %%ymm7\n\t"                                               \
+    "vbroadcastss " #ao "+16(%[a]), %%ymm2\n\t"                                            \
+    "vbroadcastss " #ao "+20(%[a]), %%ymm3\n\t"                                            \
+    "vfmadd231ps %%ymm0, %%ymm2, %%ymm8\n\t"                                               \
+    "vfmadd231ps %%ymm0, %%ymm3, %%ymm9\n\t"
+
+__attribute__((target("avx2,fma"))) static void kernel8_avx2(int kc, const float *a, const float *b,
+                                                             float *c, int ldc, int first, int last,
+                                                             const tile_epi *e) {
+    float acc[MR * 8] __attribute__((aligned(32)));
+    long k = kc;
+    __asm__ volatile(
+        "vxorps %%ymm4, %%ymm4, %%ymm4\n\t"
+        "vxorps %%ymm5, %%ymm5, %%ymm5\n\t"
+        "vxorps %%ymm6, %%ymm6, %%ymm6\n\t"
+        "vxorps %%ymm7, %%ymm7, %%ymm7\n\t"
+        "vxorps %%ymm8, %%ymm8, %%ymm8\n\t"
+        "vxorps %%ymm9, %%ymm9, %%ymm9\n\t"
+        "test %[k], %[k]\n\t"
+        "jz 2f\n"
+        "1:\n\t"
+        CB_ROWS8(0, 0)
+        "add $24, %[a]\n\t"
+        "add $64, %[b]\n\t"
+        "dec %[k]\n\t"
+        "jnz 1b\n"
+        "2:\n\t"
+        "vmovaps %%ymm4, (%[acc])\n\t"
+        "vmovaps %%ymm5, 32(%[acc])\n\t"
+        "vmovaps %%ymm6, 64(%[acc])\n\t"
+        "vmovaps %%ymm7, 96(%[acc])\n\t"
+        "vmovaps %%ymm8, 128(%[acc])\n\t"
+        "vmovaps %%ymm9, 160(%[acc])\n\t"
+        : [a] "+r"(a), [b] "+r"(b), [k] "+r"(k)
+        : [acc] "r"(acc)
+        : "xmm0", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "memory", "cc");
+    const __m256 zero = _mm256_setzero_ps();
+    for (int r = 0; r < MR; r++) {
+        float *cr = c + (size_t)r * ldc;
+        __m256 v = _mm256_load_ps(acc + r * 8);
+        if (!first) v = _mm256_add_ps(v, _mm256_loadu_ps(cr));
+        if (last) {
+            if (e->bias) v = _mm256_add_ps(v, _mm256_broadcast_ss(e->bias + r));
+            if (e->relu_pre) v = _mm256_max_ps(v, zero);
+            if (e->res) v = _mm256_add_ps(v, _mm256_loadu_ps(e->res + (size_t)r * e->ldr));
+            if (e->relu_post) v = _mm256_max_ps(v, zero);
+        }
+        _mm256_storeu_ps(cr, v);
+    }
+}
+#undef CB_ROWS8
 #endif
 
 /* A tile cut by the edge of C (mr < MR rows or nr < NR columns): run the
  * full kernel into a scratch tile (A and B panels are zero-padded), then
  * combine and store only the part that exists. */
-static void edge_tile(kernel_fn kern, int kc, const float *a, const float *b, float *c, int ldc,
-                      int mr, int nr, int first, int last, const tile_epi *e) {
+static void edge_tile(kernel_fn kern, kernel_fn kern8, int kc, const float *a, const float *b,
+                      float *c, int ldc, int mr, int nr, int first, int last, const tile_epi *e) {
     float tmp[MR * NR] __attribute__((aligned(32)));
     tile_epi none = {NULL, NULL, 0, 0, 0};
-    kern(kc, a, b, tmp, NR, 1, 0, &none);
+    if (nr <= 8 && kern8)
+        kern8(kc, a, b, tmp, NR, 1, 0, &none);
+    else
+        kern(kc, a, b, tmp, NR, 1, 0, &none);
     for (int r = 0; r < mr; r++) {
         for (int t = 0; t < nr; t++) {
             float v = tmp[r * NR + t] + (first ? 0.0f : c[(size_t)r * ldc + t]);
@@ -343,6 +410,7 @@ static void run_openblas(const cb_fast_gemm *g, const float *x, float *y, const 
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, g->M, g->N, g->K, 1.0f, g->wrow, g->K,
                 x, g->N, 0.0f, y, g->N);
     const int N = g->N;
+    threads = cb_fast_threads_for((double)g->M * N, threads);
 #pragma omp parallel for num_threads(threads) schedule(static)
     for (int m = 0; m < g->M; m++) {
         float *ym = y + (size_t)m * N;
@@ -369,9 +437,12 @@ void cb_fast_gemm_run(const cb_fast_gemm *g, const float *x, float *y, const cb_
 #else
     (void)backend;
 #endif
-    kernel_fn kern = kernel_c;
+    kernel_fn kern = kernel_c, kern8 = NULL;
 #ifdef CB_X86
-    if (cb_fast_use_avx2()) kern = kernel_avx2;
+    if (cb_fast_use_avx2()) {
+        kern = kernel_avx2;
+        kern8 = kernel8_avx2;
+    }
 #endif
     const int M = g->M, K = g->K, N = g->N;
     const int mpan = (M + MR - 1) / MR, npan = (N + NR - 1) / NR;
@@ -380,6 +451,7 @@ void cb_fast_gemm_run(const cb_fast_gemm *g, const float *x, float *y, const cb_
     const int kcb = (K + nkb - 1) / nkb;
     const size_t in_plane = (size_t)g->in.h * g->in.w, out_plane = (size_t)N;
     const int cin_g = g->in.c / g->groups;
+    threads = cb_fast_threads_for((double)M * N * K * g->groups, threads);
 
 #pragma omp parallel num_threads(threads)
     {
@@ -389,7 +461,7 @@ void cb_fast_gemm_run(const cb_fast_gemm *g, const float *x, float *y, const cb_
          * (each packs only its own B); otherwise disjoint rows, each
          * packing all of (small) B itself, which avoids a barrier. */
         int p0 = 0, p1 = npan, q0 = 0, q1 = mpan;
-        if (npan >= 2 * nt || mpan < nt) {
+        if (npan >= 4 * nt || mpan < 2 * nt) {
             p0 = (int)((long)npan * tid / nt);
             p1 = (int)((long)npan * (tid + 1) / nt);
         } else {
@@ -422,8 +494,11 @@ void cb_fast_gemm_run(const cb_fast_gemm *g, const float *x, float *y, const cb_
                                 float *c = yg + (size_t)m * N + n;
                                 if (mr == MR && nr == NR)
                                     kern(kc, apan, bpan, c, N, first, last, &te);
+                                else if (mr == MR && nr == 8 && kern8)
+                                    kern8(kc, apan, bpan, c, N, first, last, &te);
                                 else
-                                    edge_tile(kern, kc, apan, bpan, c, N, mr, nr, first, last, &te);
+                                    edge_tile(kern, kern8, kc, apan, bpan, c, N, mr, nr, first,
+                                              last, &te);
                             }
                         }
                     }
@@ -514,6 +589,7 @@ void cb_fast_fc_run(const float *w, const float *b, int nin, int nout, const flo
     (void)backend;
 #endif
     int avx2 = cb_fast_use_avx2();
+    threads = cb_fast_threads_for((double)nin * nout, threads);
 #pragma omp parallel num_threads(threads)
     {
         int tid = omp_get_thread_num(), nt = omp_get_num_threads();

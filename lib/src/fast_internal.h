@@ -25,6 +25,14 @@
 /* ---- CPU dispatch (fast_cpu.c) ---- */
 int cb_fast_use_avx2(void); /* AVX2+FMA present and CB_FORCE_PORTABLE not set */
 
+/* Threads worth starting for `work` (about one unit per multiply-add or
+ * element moved): a parallel region costs microseconds to fork and join,
+ * and on a shared 2-core machine an idle spinning thread steals the core
+ * from someone else, so small ops run on the calling thread alone. */
+static inline int cb_fast_threads_for(double work, int threads) {
+    return threads <= 1 || work < 32768.0 ? 1 : threads;
+}
+
 /* ---- epilogue ---- */
 typedef struct {
     const float *bias; /* per output channel, or NULL */

@@ -41,6 +41,7 @@ static void pool(const float *x, cb_shape in, const cb_pool_params *p, cb_shape 
     const int ld = pool_ld(in, p), k = p->k, s = p->stride;
     const size_t per_thread = cb_fast_pool_workspace(in, p);
     const float inv = 1.0f / (float)(k * k);
+    threads = cb_fast_threads_for((double)out.c * out.h * out.w * k * k, threads);
 #pragma omp parallel num_threads(threads)
     {
         float *P = ws + (size_t)omp_get_thread_num() * per_thread;
@@ -90,6 +91,7 @@ void cb_fast_avgpool(const float *x, cb_shape in, const cb_pool_params *p, cb_sh
 
 void cb_fast_gap(const float *x, cb_shape in, float *y, int threads) {
     const size_t hw = (size_t)in.h * in.w;
+    threads = cb_fast_threads_for((double)in.c * hw, threads);
 #pragma omp parallel for num_threads(threads) schedule(static)
     for (int c = 0; c < in.c; c++) {
         const float *xc = x + (size_t)c * hw;
@@ -106,6 +108,7 @@ void cb_fast_gap(const float *x, cb_shape in, float *y, int threads) {
 void cb_fast_affine(const float *x, cb_shape s, const float *scale, const float *shift, int relu,
                     float *y, int threads) {
     const size_t hw = (size_t)s.h * s.w;
+    threads = cb_fast_threads_for((double)s.c * hw, threads);
 #pragma omp parallel for num_threads(threads) schedule(static)
     for (int c = 0; c < s.c; c++) {
         const float *xc = x + (size_t)c * hw;
@@ -125,6 +128,7 @@ void cb_fast_affine(const float *x, cb_shape s, const float *scale, const float 
 #define CB_CHUNK(n, tid, nt) ((size_t)((double)(n) * (tid) / (nt)) / 16 * 16)
 
 void cb_fast_add(const float *a, const float *b, size_t n, int relu, float *y, int threads) {
+    threads = cb_fast_threads_for((double)n, threads);
 #pragma omp parallel num_threads(threads)
     {
         int tid = omp_get_thread_num(), nt = omp_get_num_threads();
@@ -140,6 +144,7 @@ void cb_fast_add(const float *a, const float *b, size_t n, int relu, float *y, i
 }
 
 void cb_fast_copy(const float *x, size_t n, float *y, int threads) {
+    threads = cb_fast_threads_for((double)n, threads);
 #pragma omp parallel num_threads(threads)
     {
         int tid = omp_get_thread_num(), nt = omp_get_num_threads();

@@ -330,6 +330,9 @@ out:
 
 cb_status cb_fast_plan_new(const cb_graph *g, int threads, cb_fast_plan **out, cb_error *err) {
     cb_fast_options o = {threads, CB_GEMM_OWN};
+    const char *env = getenv("CB_GEMM");
+    if (env && *env && cb_gemm_backend_parse(env, &o.gemm) != 0)
+        return cb_fail(err, CB_ERR_ARG, "CB_GEMM='%s': expected own or openblas", env);
     return cb_fast_plan_new_opts(g, &o, out, err);
 }
 

@@ -37,7 +37,10 @@ typedef struct {
     cb_gemm_backend gemm;
 } cb_fast_options;
 
-/* cb_fast_plan_new with options; opts NULL = {0 threads, CB_GEMM_OWN}. */
+/* cb_fast_plan_new with options; opts NULL = {0 threads, CB_GEMM_OWN}.
+ * cb_fast_plan_new itself (what exec.h uses) takes the backend from the
+ * environment variable CB_GEMM ("own", the default, or "openblas"), so the
+ * command line and benchmarks can switch it without a new flag. */
 cb_status cb_fast_plan_new_opts(const cb_graph *g, const cb_fast_options *opts, cb_fast_plan **out,
                                 cb_error *err);
 
