@@ -11,7 +11,8 @@ static const char HELP[] =
     "                       [--groups G] [--impl ref|fast] [--threads N] --output Y.npy\n"
     "Computes y = conv2d(x, w, b, stride, padding, groups) exactly as PyTorch does.\n"
     "  X: (C,H,W) or (1,C,H,W) float32; W: (O, C/groups, KH, KW); B: (O)\n"
-    "  Y is written as (1,O,OH,OW), atomically. Limits: kernel, stride and padding up to 31.\n"
+    "  Y is written as (1,O,OH,OW), atomically.\n"
+    "Limits: kernel, stride and padding up to 31; tensors up to 4 GiB.\n"
     "Example: convblocks conv --input x.npy --weight w.npy --stride 2 --pad 1 --output y.npy\n";
 
 int cmd_conv(int argc, char **argv) {

@@ -19,7 +19,8 @@ static const char HELP[] =
     "  --group-by type  sum the layers by type (conv 1x1, conv dw, conv, fc, ...): the MobileNet paper's Table 2\n"
     "  --paper NET|all  every published figure about NET (MobileNet, Xception, VGG, Inception papers and\n"
     "                   reference implementations) beside ours, with the source and a verdict\n"
-    "Limits: at most 16 --set options; tensors up to 4 GiB; kernels up to 31.\n"
+    "Limits: at most 16 --set options, integer values 1 to 65536; tensors up to 4 GiB;\n"
+    "kernels up to 31; --resolution up to 8192.\n"
     "Example: convblocks cost mobilenet --set cout=256 --format json\n";
 
 /* 1234567 -> "1,234,567" */

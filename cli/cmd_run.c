@@ -26,6 +26,8 @@ static const char HELP[] =
     "  --image PHOTO      a PNG/JPEG as input: centre-cropped, resized to the network's resolution\n"
     "                     (a block takes it at its own size), scaled to [-1, 1]\n"
     "  --profile          per-layer table: time, share of time, MACs, GMAC/s\n"
+    "Limits: at most 16 --set options, integer values 1 to 65536; tensors up to 4 GiB;\n"
+    "kernels up to 31; --resolution up to 8192; --threads 0 to 1024; --repeat up to 100000.\n"
     "Example: convblocks run mobilenet --seed 1 --save-params p --input x.npy --output y.npy\n";
 
 static double now_seconds(void) {

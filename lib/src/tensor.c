@@ -68,13 +68,14 @@ void cb_tensor_free(cb_tensor *t) {
     memset(t, 0, sizeof *t);
 }
 
-/* One positive decimal integer of at most 9 digits; advances *p past it. */
+/* One positive decimal integer of at most 9 digits; advances *p past it.
+ * Returns -2 for a longer number (a dimension past any size limit). */
 static int parse_dim(const char **p, int *out) {
     const char *s = *p;
     long v = 0;
     int digits = 0;
     while (*s >= '0' && *s <= '9') {
-        if (++digits > 9) return -1;
+        if (++digits > 9) return -2;
         v = v * 10 + (*s - '0');
         s++;
     }
@@ -88,7 +89,11 @@ cb_status cb_shape_parse(const char *text, cb_shape *out, cb_error *err) {
     int d[3];
     const char *p = text;
     for (int i = 0; i < 3; i++) {
-        if (parse_dim(&p, &d[i]) != 0)
+        int r = parse_dim(&p, &d[i]);
+        if (r == -2)
+            return cb_fail(err, CB_ERR_ARG, "shape '%s': tensor too large: more than the %llu-byte limit",
+                           text, (unsigned long long)CB_MAX_TENSOR_BYTES);
+        if (r != 0)
             return cb_fail(err, CB_ERR_ARG,
                            "shape '%s': expected three positive integers C,H,W", text);
         if (i < 2) {
