@@ -114,8 +114,9 @@ static int mobilenet_width(int c, double alpha) { return (int)(c * alpha); }
 static cb_status build_mobilenet(cb_graph *g, double alpha, bool full_conv) {
     char n[CB_NAME_MAX];
     if (mobilenet_width(32, alpha) < 1)
-        return cb_fail(&g->err, CB_ERR_ARG,
-                       "alpha %g leaves conv1 with no channels (int(32 * alpha) = 0)", alpha);
+        return g->status = cb_fail(&g->err, CB_ERR_ARG,
+                                   "alpha %g leaves conv1 with no channels (int(32 * alpha) = 0)",
+                                   alpha);
     int x = conv_bn_relu(g, "conv1", 0, mobilenet_width(32, alpha), cb_conv_square(3, 2, 1, 1));
     for (int i = 0; i < 13; i++) {
         int cout = mobilenet_width(MOBILENET_LAYERS[i].cout, alpha);
@@ -377,26 +378,27 @@ typedef cb_status (*net_build_fn)(cb_graph *g, double alpha);
 static const struct {
     cb_net_info info;
     net_build_fn build;
+    int fixed_resolution; /* the only input side accepted (0: any allowed by info) */
 } NETS[] = {
     {{"mobilenet_v1", "MobileNet v1 (TF-slim): full 3x3 conv, 13 depthwise separable layers, FC",
       224, 96, 32, true},
-     build_mobilenet_v1},
+     build_mobilenet_v1, 0},
     {{"mobilenet_v1_conv",
       "MobileNet v1 with every depthwise separable layer a full 3x3 conv (paper Table 4)", 224, 96,
       32, true},
-     build_mobilenet_v1_conv},
+     build_mobilenet_v1_conv, 0},
     {{"vgg16", "VGG configuration D (torchvision): 13 3x3 convs with bias, 3 FC; 224x224 only", 224,
       224, 32, false},
-     build_vgg16},
+     build_vgg16, 224},
     {{"vgg19", "VGG configuration E (torchvision): 16 3x3 convs with bias, 3 FC; 224x224 only", 224,
       224, 32, false},
-     build_vgg19},
+     build_vgg19, 224},
     {{"xception", "Xception (Keras): stem, 3 entry, 8 middle, exit module, separable 1536/2048, FC",
       299, 71, 1, false},
-     build_xception},
+     build_xception, 0},
     {{"inception_v3", "Inception v3 (torchvision, no aux head): stem, Mixed_5b..7c (A/B/C/D/E), FC",
       299, 75, 1, false},
-     build_inception_v3},
+     build_inception_v3, 0},
 };
 
 #define N_NETS ((int)(sizeof NETS / sizeof NETS[0]))
@@ -421,16 +423,18 @@ static const char *net_names(char *buf, size_t n) {
     return buf;
 }
 
-/* Check alpha and resolution against what network `info` accepts. */
-static cb_status check_args(const cb_net_info *info, double alpha, int resolution, cb_error *err) {
+/* Check alpha and resolution against what network i accepts. */
+static cb_status check_args(int i, double alpha, int resolution, cb_error *err) {
+    const cb_net_info *info = &NETS[i].info;
     if (info->has_alpha && !(alpha > 0.0 && alpha <= 1.0)) /* also refuses NaN */
         return cb_fail(err, CB_ERR_ARG, "%s: alpha %g is not in (0, 1]", info->name, alpha);
-    if (strcmp(info->name, "vgg16") == 0 || strcmp(info->name, "vgg19") == 0) {
-        if (resolution != 224)
+    if (NETS[i].fixed_resolution) {
+        if (resolution != NETS[i].fixed_resolution)
             return cb_fail(err, CB_ERR_ARG,
-                           "%s: resolution %d: VGG takes 224x224 input (its classifier is fixed "
-                           "at 512x7x7 features)",
-                           info->name, resolution);
+                           "%s: resolution %d: it takes %dx%d input only (its classifier is "
+                           "fixed at 512x7x7 features)",
+                           info->name, resolution, NETS[i].fixed_resolution,
+                           NETS[i].fixed_resolution);
         return CB_OK;
     }
     if (resolution < info->min_resolution || resolution > CB_NET_MAX_RESOLUTION)
@@ -454,21 +458,14 @@ cb_status cb_net_build(const char *name, double alpha, int resolution, cb_graph 
     }
     const cb_net_info *info = &NETS[i].info;
     if (resolution == 0) resolution = info->default_resolution;
-    cb_status s = check_args(info, alpha, resolution, err);
+    cb_status s = check_args(i, alpha, resolution, err);
     if (s != CB_OK) return s;
 
     cb_shape in = {3, resolution, resolution};
     cb_graph *g = cb_graph_new(info->name, in);
     if (!g) return cb_fail(err, CB_ERR_NOMEM, "out of memory building %s", info->name);
     s = cb_graph_status(g, err);
-    if (s == CB_OK) {
-        s = NETS[i].build(g, alpha);
-        if (s != CB_OK) {
-            /* a builder's own refusal is in g->err too (cb_fail into it) */
-            if (g->status == CB_OK) g->status = s;
-            cb_graph_status(g, err);
-        }
-    }
+    if (s == CB_OK && (s = NETS[i].build(g, alpha)) != CB_OK) cb_graph_status(g, err);
     if (s != CB_OK) {
         cb_graph_free(g);
         return s;
