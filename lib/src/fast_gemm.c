@@ -76,26 +76,49 @@ size_t cb_fast_gemm_workspace(int threads) {
 
 /* ---------------------------------------------------------------- packing B */
 
-static void copy_relu(float *dst, const float *src, int n, int relu) {
-    if (relu) {
-        for (int t = 0; t < n; t++) dst[t] = src[t] > 0.0f ? src[t] : 0.0f;
-    } else {
-        memcpy(dst, src, (size_t)n * sizeof(float));
-    }
+/* Packing is pure data movement, so one portable version serves both
+ * kernel paths; what matters is no per-element branches or divisions and
+ * no library call per 16 floats: full rows of a panel are fixed-size copies
+ * the compiler turns into vector moves, and the (channel, tap) of each row
+ * of K is looked up in a table built once per K block. */
+static inline void copy_n(float *restrict d, const float *restrict s, int n, int relu) {
+    if (relu)
+        for (int t = 0; t < n; t++) d[t] = s[t] > 0.0f ? s[t] : 0.0f;
+    else
+        for (int t = 0; t < n; t++) d[t] = s[t];
+}
+
+static inline void copy16(float *restrict d, const float *restrict s, int relu) {
+    float v[NR];
+    for (int t = 0; t < NR; t++) v[t] = s[t];
+    if (relu)
+        for (int t = 0; t < NR; t++) v[t] = v[t] > 0.0f ? v[t] : 0.0f;
+    for (int t = 0; t < NR; t++) d[t] = v[t];
+}
+
+static inline void zero_n(float *d, int n) {
+    for (int t = 0; t < n; t++) d[t] = 0.0f;
 }
 
 /* Rows [k0, k0+kc) and columns [n0, n0+nb) of the group's B into panels:
- * dst[(jp*kc + k)*NR + c] = B[k0+k][n0 + jp*NR + c], zero past N. */
+ * dst[(jp*kc + k)*NR + c] = B[k0+k][n0 + jp*NR + c], zero past N.
+ * The loops run row of K outermost, so the input is read as long
+ * sequential runs (one input row after another), which the hardware
+ * prefetcher follows; going panel by panel instead would touch a new cache
+ * line of every channel for each 16 columns. */
 static void pack_b(const cb_fast_gemm *g, const float *xg, int k0, int kc, int n0, int nb,
                    float *dst) {
-    const int N = g->N;
+    const int N = g->N, relu = g->in_relu;
+    const int npan = (nb + NR - 1) / NR, full = nb / NR, rest = nb - full * NR;
+    const size_t pstride = (size_t)kc * NR; /* floats between panels */
     if (g->direct) {
-        for (int jp = 0; jp * NR < nb; jp++) {
-            int n = n0 + jp * NR, cols = nb - jp * NR < NR ? nb - jp * NR : NR;
-            float *d = dst + (size_t)jp * kc * NR;
-            for (int k = 0; k < kc; k++, d += NR) {
-                copy_relu(d, xg + (size_t)(k0 + k) * N + n, cols, g->in_relu);
-                for (int c = cols; c < NR; c++) d[c] = 0.0f;
+        for (int k = 0; k < kc; k++) {
+            const float *src = xg + (size_t)(k0 + k) * N + n0;
+            float *d = dst + (size_t)k * NR;
+            for (int jp = 0; jp < full; jp++) copy16(d + jp * pstride, src + jp * NR, relu);
+            if (rest) {
+                copy_n(d + full * pstride, src + full * NR, rest, relu);
+                zero_n(d + full * pstride + rest, NR - rest);
             }
         }
         return;
@@ -107,48 +130,58 @@ static void pack_b(const cb_fast_gemm *g, const float *xg, int k0, int kc, int n
     const int H = g->in.h, W = g->in.w, OW = g->out.w;
     const int kh = g->p.kh, kw = g->p.kw, sh = g->p.stride_h, sw = g->p.stride_w;
     const int ph = g->p.pad_h, pw = g->p.pad_w;
-    for (int jp = 0; jp * NR < nb; jp++) {
+    /* segments of the whole block: at most one per column plus one per panel */
+    enum { MAXSEG = CB_GEMM_NC + CB_GEMM_NC / NR };
+    int seg_r[MAXSEG], seg_c[MAXSEG], seg_len[MAXSEG];
+    size_t seg_at[MAXSEG];
+    int nseg = 0;
+    for (int jp = 0; jp < npan; jp++) {
         int n = n0 + jp * NR, cols = nb - jp * NR < NR ? nb - jp * NR : NR;
-        int seg_i[NR], seg_j[NR], seg_len[NR], seg_at[NR], nseg = 0;
         for (int done = 0; done < cols; nseg++) {
-            int nn = n + done;
-            seg_i[nseg] = nn / OW;
-            seg_j[nseg] = nn % OW;
-            seg_len[nseg] = OW - seg_j[nseg] < cols - done ? OW - seg_j[nseg] : cols - done;
-            seg_at[nseg] = done;
+            int nn = n + done, i = nn / OW, j = nn % OW;
+            seg_r[nseg] = i * sh - ph; /* input row for tap u = 0 */
+            seg_c[nseg] = j * sw - pw; /* input column for tap v = 0 */
+            seg_len[nseg] = OW - j < cols - done ? OW - j : cols - done;
+            seg_at[nseg] = (size_t)jp * pstride + (size_t)done;
             done += seg_len[nseg];
         }
-        float *d = dst + (size_t)jp * kc * NR;
-        for (int k = 0; k < kc; k++, d += NR) {
-            int kk = k0 + k, c = kk / (kh * kw), u = kk / kw % kh, v = kk % kw;
-            const float *xc = xg + (size_t)c * H * W;
-            for (int s = 0; s < nseg; s++) {
-                float *ds = d + seg_at[s];
-                int len = seg_len[s], r = seg_i[s] * sh - ph + u;
-                if (r < 0 || r >= H) {
-                    memset(ds, 0, (size_t)len * sizeof(float));
+    }
+    for (int k = 0; k < kc; k++) {
+        int kk = k0 + k, u = kk / kw % kh, v = kk % kw;
+        const float *xc = xg + (size_t)(kk / (kh * kw)) * H * W;
+        float *d = dst + (size_t)k * NR;
+        for (int s = 0; s < nseg; s++) {
+            float *ds = d + seg_at[s];
+            int len = seg_len[s], r = seg_r[s] + u, col0 = seg_c[s] + v;
+            if (r < 0 || r >= H) {
+                zero_n(ds, len);
+                continue;
+            }
+            const float *src = xc + (size_t)r * W;
+            if (sw == 1) {
+                if (col0 >= 0 && col0 + len <= W) {
+                    if (len == NR)
+                        copy16(ds, src + col0, relu);
+                    else
+                        copy_n(ds, src + col0, len, relu);
                     continue;
                 }
-                const float *src = xc + (size_t)r * W;
-                int col0 = seg_j[s] * sw - pw + v;
-                if (sw == 1) {
-                    int lo = col0 < 0 ? -col0 : 0;
-                    int hi = W - col0 < len ? W - col0 : len;
-                    if (lo > len) lo = len;
-                    if (hi < lo) hi = lo;
-                    for (int t = 0; t < lo; t++) ds[t] = 0.0f;
-                    copy_relu(ds + lo, src + col0 + lo, hi - lo, g->in_relu);
-                    for (int t = hi; t < len; t++) ds[t] = 0.0f;
-                } else {
-                    for (int t = 0; t < len; t++) {
-                        int col = col0 + t * sw;
-                        float val = col >= 0 && col < W ? src[col] : 0.0f;
-                        ds[t] = g->in_relu && val < 0.0f ? 0.0f : val;
-                    }
+                int lo = col0 < 0 ? -col0 : 0;
+                int hi = W - col0 < len ? W - col0 : len;
+                if (lo > len) lo = len;
+                if (hi < lo) hi = lo;
+                zero_n(ds, lo);
+                copy_n(ds + lo, src + col0 + lo, hi - lo, relu);
+                zero_n(ds + hi, len - hi);
+            } else {
+                for (int t = 0; t < len; t++) {
+                    int col = col0 + t * sw;
+                    float val = col >= 0 && col < W ? src[col] : 0.0f;
+                    ds[t] = relu && val < 0.0f ? 0.0f : val;
                 }
             }
-            for (int t = cols; t < NR; t++) d[t] = 0.0f;
         }
+        if (rest) zero_n(d + (size_t)(npan - 1) * pstride + rest, NR - rest);
     }
 }
 
