@@ -84,3 +84,8 @@ bench-check: bench
 	@test -f $(BENCH_BASELINE) || { echo "bench-check: $(BENCH_BASELINE): no baseline (make bench-baseline)" >&2; exit 2; }
 	$(BUILD)/convblocks-bench-compare $(BENCH_BASELINE) reports/out/bench.json \
 		--threshold $(BENCH_THRESHOLD) --alpha $(BENCH_ALPHA)
+
+# The viewer on the default photo (needs a display; viz/README.md shows
+# headless --record for slides).
+viz: build
+	$(BUILD)/convblocks-viz

@@ -319,7 +319,7 @@ static const char *num_fit(viz_renderer *vr, float v, int w, char *buf, size_t n
 /* Word-wrapped text in width w; returns the y below it. */
 static int paragraph(viz_renderer *vr, int font, SDL_Color col, int x, int y, int w,
                      const char *s) {
-    char line[512], trial[512];
+    char line[1100], trial[1100];
     line[0] = '\0';
     while (*s) {
         const char *e = s;
