@@ -12,9 +12,14 @@ install(TARGETS convblocks
   RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(DIRECTORY ${CMAKE_SOURCE_DIR}/lib/include/convblocks
   DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} FILES_MATCHING PATTERN "*.h")
-foreach(t convblocks-cli convblocks-bench convblocks-bench-compare)
+foreach(t convblocks-cli convblocks-bench convblocks-bench-compare convblocks-viz)
   if(TARGET ${t})
-    install(TARGETS ${t} RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+    # With a shared libconvblocks, installed programs find it beside them.
+    file(RELATIVE_PATH CB_RPATH_UP /cb/${CMAKE_INSTALL_BINDIR} /cb/${CMAKE_INSTALL_LIBDIR})
+    set_target_properties(${t} PROPERTIES INSTALL_RPATH "$ORIGIN/${CB_RPATH_UP}")
+    if(NOT t STREQUAL "convblocks-viz") # viz/CMakeLists.txt installs its own
+      install(TARGETS ${t} RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+    endif()
   endif()
 endforeach()
 
