@@ -120,6 +120,7 @@ static void check_all_modes(cb_shape in, int groups, const viz_weight_source *sr
         viz_anim a;
         cb_error err;
         assert_int_equal(viz_anim_init(&a, (viz_mode)m, in, x, &w, &err), CB_OK);
+        a.bulk_macs = UINT64_MAX; /* every value added up here, product by product */
         assert_true(cb_shape_eq(a.st[a.n_stages - 1].out, out));
         /* Nothing is filled in before the first step. */
         for (size_t k = 0; k < n; k++) assert_true(final_output(&a)[k] == 0.0f);
@@ -239,6 +240,37 @@ static void test_back_then_forward(void **state) {
         float last = a.cur.partial + tp.w * tp.x;
         assert_memory_equal(&last, &a.st[0].ref[0], sizeof(float));
         viz_anim_free(&a);
+    }
+    viz_weights_free(&w);
+    free(x);
+}
+
+/* Long jumps copy finished values from the reference output: the state
+ * must be the same as adding every product. */
+static void test_bulk_jumps_match(void **state) {
+    (void)state;
+    cb_shape in = {4, 9, 7};
+    float *x = random_input(in, 8);
+    viz_weights w;
+    viz_weight_source src = {.seeded = true, .seed = 5};
+    assert_int_equal(viz_weights_make(&w, in.c, 2, &src, NULL), CB_OK);
+    for (int m = 0; m < VIZ_MODE_COUNT; m++) {
+        viz_anim add, copy;
+        assert_int_equal(viz_anim_init(&add, (viz_mode)m, in, x, &w, NULL), CB_OK);
+        assert_int_equal(viz_anim_init(&copy, (viz_mode)m, in, x, &w, NULL), CB_OK);
+        add.bulk_macs = UINT64_MAX;
+        copy.bulk_macs = 0;
+        const uint64_t ts[] = {add.total / 3, add.total - 1, add.total, 17, add.total / 2 + 3};
+        for (size_t k = 0; k < sizeof ts / sizeof *ts; k++) {
+            viz_anim_seek(&add, ts[k]);
+            viz_anim_seek(&copy, ts[k]);
+            snapshot s;
+            snap(&add, &s);
+            assert_same(&copy, &s);
+            snap_free(&s);
+        }
+        viz_anim_free(&add);
+        viz_anim_free(&copy);
     }
     viz_weights_free(&w);
     free(x);
@@ -448,6 +480,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_modes_equal_reference),
         cmocka_unit_test(test_back_then_forward),
+        cmocka_unit_test(test_bulk_jumps_match),
         cmocka_unit_test(test_groups_span_standard_to_depthwise),
         cmocka_unit_test(test_player_reaches_the_end),
         cmocka_unit_test(test_params_loading),

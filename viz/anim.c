@@ -243,6 +243,7 @@ cb_status viz_anim_init(viz_anim *a, viz_mode mode, cb_shape in, const float *x,
         a->st[1].x = own;
     }
     a->t = 0;
+    a->bulk_macs = VIZ_BULK_MACS;
     viz_anim_seek(a, 0);
     return CB_OK;
 }
@@ -257,7 +258,11 @@ uint64_t viz_anim_stage_done(const viz_anim *a, int s) {
 
 /* Complete output values [from, to) of stage s, or clear them (back steps),
  * so that y holds exactly the values before the cursor. */
-static void stage_fill(viz_stage *s, uint64_t from, uint64_t to) {
+static void stage_fill(viz_stage *s, uint64_t from, uint64_t to, uint64_t bulk_macs) {
+    if ((to - from) * s->per > bulk_macs) {
+        memcpy(s->y + from, s->ref + from, (size_t)(to - from) * sizeof *s->y);
+        return;
+    }
     const uint64_t hw = (uint64_t)s->out.h * s->out.w;
     for (uint64_t q = from; q < to; q++) {
         int o = (int)(q / hw);
@@ -303,7 +308,7 @@ void viz_anim_seek(viz_anim *a, uint64_t t) {
     for (int s = 0; s < a->n_stages; s++) {
         uint64_t now = viz_anim_stage_done(a, s);
         if (now > before[s])
-            stage_fill(&a->st[s], before[s], now);
+            stage_fill(&a->st[s], before[s], now, a->bulk_macs);
         else if (now < before[s])
             stage_clear(&a->st[s], now, before[s]);
     }

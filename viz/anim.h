@@ -102,6 +102,11 @@ typedef struct {
     /* From the cost model (cost.h), for the labels: this mode's convs, and
      * one standard conv (groups 1, the same k) producing the same output. */
     cb_cost cost, std_cost;
+    /* A jump of more MACs than this (the End key, the timeline on a large
+     * feature map) copies the finished values from the reference output
+     * instead of re-adding every product: the same bits (the tests check),
+     * without a pause of seconds. */
+    uint64_t bulk_macs;
 } viz_anim;
 
 /* Set up mode `mode` on input x (shape in) with weights w. Copies x; keeps
@@ -110,6 +115,8 @@ typedef struct {
 cb_status viz_anim_init(viz_anim *a, viz_mode mode, cb_shape in, const float *x,
                         const viz_weights *w, cb_error *err);
 void viz_anim_free(viz_anim *a);
+
+#define VIZ_BULK_MACS ((uint64_t)1 << 22)
 
 /* Move to t (clamped to [0, total]); the state afterwards depends only on t. */
 void viz_anim_seek(viz_anim *a, uint64_t t);

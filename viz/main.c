@@ -395,9 +395,9 @@ static void handle_key(app *A, const SDL_KeyboardEvent *k, bool *quit) {
     switch (key) {
     case SDLK_q: *quit = true; break;
     case SDLK_ESCAPE:
+        /* Never quits: in a classroom a stray Esc should not close the viewer. */
         if (A->view.help) A->view.help = false;
-        else if (A->view.pin.on) A->view.pin.on = false;
-        else *quit = true;
+        else A->view.pin.on = false;
         break;
     case SDLK_h:
     case SDLK_QUESTION:
