@@ -9,9 +9,13 @@
  *     (is there any difference at all?);
  *   - p(slow): one-sided U test of "new is slower than base * (1 + PCT/100)"
  *     — the question the gate asks. A benchmark is a regression when
- *     p(slow) < alpha: a shift beyond the threshold that noise is unlikely to
- *     explain. Testing against the scaled base, not against base itself, keeps
- *     a noisy machine's small significant drifts (1-3 %) from failing the gate;
+ *     p(slow) < alpha and both its median and its best (minimum) time grew
+ *     by more than the threshold: a shift beyond the threshold that noise is
+ *     unlikely to explain. Testing against the scaled base, not against base
+ *     itself, keeps a noisy machine's small significant drifts (1-3 %) from
+ *     failing the gate. The minimum guards against load from other
+ *     processes, which only ever adds time: a slower kernel moves the best
+ *     run too, a busy machine mostly moves the typical one;
  *   - a cost change when MACs, params or bytes differ: the work itself
  *     changed, so the times are not comparable as a speed change.
  * and a geometric mean of the median ratios over every pair.
@@ -19,7 +23,9 @@
  * Exit status: 0 no significant regression, 1 regression, 2 usage error or an
  * unreadable/malformed input.
  */
+#ifndef _POSIX_C_SOURCE
 #define _POSIX_C_SOURCE 200809L /* strdup */
+#endif
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <math.h>
@@ -248,12 +254,20 @@ static const char *fmt_time(double ns, char *buf, size_t n) {
 typedef struct {
     const series *base, *new_;
     double med_base, med_new, ratio;
+    double min_ratio;   /* best new / best base */
     double p_diff, p_slow;
     bool regression, faster, cost_change, testable;
 } result;
 
 static bool cost_differs(double a, double b) {
     return fabs(a - b) > 1e-9 * fmax(fabs(a), fabs(b));
+}
+
+static double min_of(const double *x, size_t n) {
+    double m = x[0];
+    for (size_t i = 1; i < n; i++)
+        if (x[i] < m) m = x[i];
+    return m;
 }
 
 static int compare_pair(const series *b, const series *n, double thr, double alpha, result *r) {
@@ -263,6 +277,7 @@ static int compare_pair(const series *b, const series *n, double thr, double alp
     r->med_base = cb_median(b->t, b->n);
     r->med_new = cb_median(n->t, n->n);
     r->ratio = r->med_new / r->med_base;
+    r->min_ratio = min_of(n->t, n->n) / min_of(b->t, b->n);
     r->p_diff = r->p_slow = 1;
     r->testable = cb_mwu_min_p(n->n, b->n, CB_ALT_GREATER) < alpha;
     cb_mwu_result m;
@@ -275,7 +290,7 @@ static int compare_pair(const series *b, const series *n, double thr, double alp
     free(scaled);
     if (rc) return -1;
     r->p_slow = m.p;
-    r->regression = r->p_slow < alpha && r->ratio > 1 + thr;
+    r->regression = r->p_slow < alpha && r->ratio > 1 + thr && r->min_ratio > 1 + thr;
     r->faster = r->p_diff < alpha && r->ratio < 1 - thr;
     for (int k = 0; k < N_COST; k++)
         if (b->has_cost[k] != n->has_cost[k] ||
@@ -400,6 +415,7 @@ int main(int argc, char **argv) {
             cJSON_AddNumberToObject(e, "base_median_ns", r->med_base);
             cJSON_AddNumberToObject(e, "new_median_ns", r->med_new);
             cJSON_AddNumberToObject(e, "change_pct", 100 * (r->ratio - 1));
+            cJSON_AddNumberToObject(e, "min_change_pct", 100 * (r->min_ratio - 1));
             cJSON_AddNumberToObject(e, "n_base", (double)r->base->n);
             cJSON_AddNumberToObject(e, "n_new", (double)r->new_->n);
             cJSON_AddNumberToObject(e, "p_diff", r->p_diff);
@@ -440,8 +456,8 @@ int main(int argc, char **argv) {
             size_t l = strlen(res[i].base->name);
             if (l > w) w = l;
         }
-        printf("%-*s  %12s  %12s  %8s  %7s  %7s  %5s  %s\n", (int)w, "benchmark", "base median",
-               "new median", "change", "p(diff)", "p(slow)", "n", "verdict");
+        printf("%-*s  %12s  %12s  %8s  %8s  %7s  %7s  %5s  %s\n", (int)w, "benchmark",
+               "base median", "new median", "change", "min chg", "p(diff)", "p(slow)", "n", "verdict");
         for (size_t i = 0; i < nres; i++) {
             const result *r = &res[i];
             char tb[32], tn[32], nn[16];
@@ -450,9 +466,10 @@ int main(int argc, char **argv) {
                                   : r->faster   ? "faster"
                                   : !r->testable ? "too few repetitions"
                                                  : "same";
-            printf("%-*s  %12s  %12s  %+7.1f%%  %7.4f  %7.4f  %5s  %s%s\n", (int)w, r->base->name,
-                   fmt_time(r->med_base, tb, sizeof tb), fmt_time(r->med_new, tn, sizeof tn),
-                   100 * (r->ratio - 1), r->p_diff, r->p_slow, nn, verdict,
+            printf("%-*s  %12s  %12s  %+7.1f%%  %+7.1f%%  %7.4f  %7.4f  %5s  %s%s\n", (int)w,
+                   r->base->name, fmt_time(r->med_base, tb, sizeof tb),
+                   fmt_time(r->med_new, tn, sizeof tn), 100 * (r->ratio - 1),
+                   100 * (r->min_ratio - 1), r->p_diff, r->p_slow, nn, verdict,
                    r->cost_change ? ", COST CHANGE" : "");
             if (r->cost_change) print_cost_detail(r);
         }

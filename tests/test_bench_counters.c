@@ -190,7 +190,7 @@ static void test_counters_equal_cost_model(void **state) {
     assert_true(seen_block >= cb_block_count());
     assert_true(seen_op >= 12);
     assert_true(formula_checked >= 10);
-    if (cb_net_find("mobilenet_v1")) assert_int_equal(seen_net, 1);
+    if (cb_net_find("mobilenet_v1")) assert_true(seen_net >= 1);
 }
 
 int main(void) {
