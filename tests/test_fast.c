@@ -260,6 +260,31 @@ static void test_input_relu_fusion(void **state) {
     }
 }
 
+/* Every epilogue combination (relu before the add, the add, relu after it),
+ * for the depthwise (stride 1 and 2) and GEMM kernels: always one step. */
+static void test_epilogue_combinations(void **state) {
+    (void)state;
+    for (int kind = 0; kind < 3; kind++)
+        for (int mode = 0; mode < 6; mode++) {
+            int relu_pre = mode & 1, add = mode >= 2, relu_post = mode >= 4;
+            int stride = kind == 1 ? 2 : 1;
+            cb_graph *g = cb_graph_new("epi", (cb_shape){16, 13, 10});
+            int skip = 0;
+            if (stride == 2) skip = cb_graph_maxpool(g, "skip", 0, 1, 2, 0);
+            cb_conv_params p = kind == 2 ? cb_conv_square(1, 1, 0, 1) : cb_conv_square(3, stride, 1, 16);
+            int v = cb_graph_conv(g, "c", 0, 16, p, false);
+            v = cb_graph_bn(g, "bn", v);
+            if (relu_pre) v = cb_graph_relu(g, "r1", v);
+            if (add) v = cb_graph_add(g, "add", v, skip);
+            if (relu_post) cb_graph_relu(g, "r2", v);
+            run_result r = check_graph(g, 1 + mode % 2, "epilogue");
+            assert_int_equal(r.steps, 1 + (stride == 2));
+            assert_int_equal(r.fused, 1 + relu_pre + add + relu_post);
+            result_free(&r);
+            cb_graph_free(g);
+        }
+}
+
 /* ---------------------------------------------------------------- fully connected */
 
 static void test_fc(void **state) {
@@ -520,6 +545,7 @@ int main(void) {
         cmocka_unit_test(test_conv_blocking),
         cmocka_unit_test(test_depthwise_sweep),
         cmocka_unit_test(test_input_relu_fusion),
+        cmocka_unit_test(test_epilogue_combinations),
         cmocka_unit_test(test_fc),
         cmocka_unit_test(test_pooling),
         cmocka_unit_test(test_unfused_layers),

@@ -129,6 +129,12 @@ static void channel_c(const cb_fast_dw *d, plane_geom g, const float *P, const f
 }
 
 #ifdef CB_X86
+/* Lanes 0..n-1 set (1 <= n <= 8): loads and stores of a row's last few values. */
+__attribute__((target("avx2,fma"))) static inline __m256i tail_mask(int n) {
+    static const int lanes[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
+    return _mm256_loadu_si256((const __m256i *)(lanes + 8 - n));
+}
+
 /* fill_plane with vector copies, writing only the interior of each row:
  * the zero border is the same for every channel, so the caller zeroes the
  * plane (and tmp) once per run. The split layout is made by copying a row
@@ -149,7 +155,10 @@ __attribute__((target("avx2,fma"))) static void fill_plane_avx2(const cb_fast_dw
             for (; t < W; t++) dst[t] = src[t] > 0.0f ? src[t] : 0.0f;
         } else {
             for (; t + 8 <= W; t += 8) _mm256_storeu_ps(dst + t, _mm256_loadu_ps(src + t));
-            for (; t < W; t++) dst[t] = src[t];
+            /* the row's end: a masked load gives zeros past W, and the 8-wide
+             * store only writes zeros into this row's right padding or the
+             * next row's left part (padding, or data rewritten next) */
+            if (t < W) _mm256_storeu_ps(dst + t, _mm256_maskload_ps(src + t, tail_mask(W - t)));
         }
         if (g.split) {
             const int half = g.ld / 2;
@@ -165,11 +174,6 @@ __attribute__((target("avx2,fma"))) static void fill_plane_avx2(const cb_fast_dw
             }
         }
     }
-}
-
-__attribute__((target("avx2,fma"))) static inline __m256i tail_mask(int n) {
-    static const int lanes[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
-    return _mm256_loadu_si256((const __m256i *)(lanes + 8 - n));
 }
 
 /* Epilogue and store of 8 outputs (n valid, 1..8) at y; res at the same index. */
@@ -191,104 +195,183 @@ __attribute__((target("avx2,fma"))) static inline void store8(float *y, __m256 v
     }
 }
 
-/* 3x3, stride 1 (both directions): two output rows per pass. */
-__attribute__((target("avx2,fma"))) static void channel_3x3s1(const cb_fast_dw *d, plane_geom g,
-                                                              const float *P, const float *wc,
-                                                              float bias, const cb_fast_epi *e,
-                                                              const float *resc, float *yc) {
-    const int OH = d->out.h, OW = d->out.w;
+/* Epilogue with the flags known at compile time (the callers below are
+ * instantiated once per combination, so the inner loop has no branches). */
+#define CB_AI __attribute__((target("avx2,fma"), always_inline)) static inline
+CB_AI void store8c(float *y, __m256 v, __m256 bias, const float *res, int n, const int relu_pre,
+                   const int has_res, const int relu_post) {
+    const __m256 zero = _mm256_setzero_ps();
+    v = _mm256_add_ps(v, bias);
+    if (relu_pre) v = _mm256_max_ps(v, zero);
+    if (n == 8) {
+        if (has_res) v = _mm256_add_ps(v, _mm256_loadu_ps(res));
+        if (relu_post) v = _mm256_max_ps(v, zero);
+        _mm256_storeu_ps(y, v);
+    } else {
+        __m256i m = tail_mask(n);
+        if (has_res) v = _mm256_add_ps(v, _mm256_maskload_ps(res, m));
+        if (relu_post) v = _mm256_max_ps(v, zero);
+        _mm256_maskstore_ps(y, m, v);
+    }
+}
+
+/* Two output rows (from padded rows r0..r3) at columns j..j+7. */
+CB_AI void rows2_3x3(const float *r0, const float *r1, const float *r2, const float *r3,
+                     const __m256 *w, __m256 *o0, __m256 *o1) {
+    __m256 a0 = _mm256_loadu_ps(r0), a1 = _mm256_loadu_ps(r0 + 1), a2 = _mm256_loadu_ps(r0 + 2);
+    __m256 b0 = _mm256_loadu_ps(r1), b1 = _mm256_loadu_ps(r1 + 1), b2 = _mm256_loadu_ps(r1 + 2);
+    __m256 s0 = _mm256_mul_ps(w[0], a0);
+    __m256 s1 = _mm256_mul_ps(w[3], b0);
+    __m256 t0 = _mm256_mul_ps(w[0], b0);
+    s0 = _mm256_fmadd_ps(w[1], a1, s0);
+    s1 = _mm256_fmadd_ps(w[4], b1, s1);
+    t0 = _mm256_fmadd_ps(w[1], b1, t0);
+    s0 = _mm256_fmadd_ps(w[2], a2, s0);
+    s1 = _mm256_fmadd_ps(w[5], b2, s1);
+    t0 = _mm256_fmadd_ps(w[2], b2, t0);
+    __m256 c0 = _mm256_loadu_ps(r2), c1 = _mm256_loadu_ps(r2 + 1), c2 = _mm256_loadu_ps(r2 + 2);
+    s0 = _mm256_fmadd_ps(w[6], c0, s0);
+    __m256 t1 = _mm256_mul_ps(w[3], c0);
+    s1 = _mm256_fmadd_ps(w[7], c1, s1);
+    t1 = _mm256_fmadd_ps(w[4], c1, t1);
+    s0 = _mm256_fmadd_ps(w[8], c2, s0);
+    t1 = _mm256_fmadd_ps(w[5], c2, t1);
+    __m256 e0 = _mm256_loadu_ps(r3), e1 = _mm256_loadu_ps(r3 + 1), e2 = _mm256_loadu_ps(r3 + 2);
+    t0 = _mm256_fmadd_ps(w[6], e0, t0);
+    t1 = _mm256_fmadd_ps(w[7], e1, t1);
+    t0 = _mm256_fmadd_ps(w[8], e2, t0);
+    *o0 = _mm256_add_ps(s0, s1);
+    *o1 = _mm256_add_ps(t0, t1);
+}
+
+CB_AI __m256 row1_3x3(const float *r0, const float *r1, const float *r2, const __m256 *w) {
+    __m256 s0 = _mm256_mul_ps(w[0], _mm256_loadu_ps(r0));
+    __m256 s1 = _mm256_mul_ps(w[3], _mm256_loadu_ps(r1));
+    __m256 s2 = _mm256_mul_ps(w[6], _mm256_loadu_ps(r2));
+    s0 = _mm256_fmadd_ps(w[1], _mm256_loadu_ps(r0 + 1), s0);
+    s1 = _mm256_fmadd_ps(w[4], _mm256_loadu_ps(r1 + 1), s1);
+    s2 = _mm256_fmadd_ps(w[7], _mm256_loadu_ps(r2 + 1), s2);
+    s0 = _mm256_fmadd_ps(w[2], _mm256_loadu_ps(r0 + 2), s0);
+    s1 = _mm256_fmadd_ps(w[5], _mm256_loadu_ps(r1 + 2), s1);
+    s2 = _mm256_fmadd_ps(w[8], _mm256_loadu_ps(r2 + 2), s2);
+    return _mm256_add_ps(_mm256_add_ps(s0, s1), s2);
+}
+
+/* 3x3, stride 1 (both directions): two output rows per pass; full chunks
+ * of 8 first, then one masked chunk for the row's end. */
+CB_AI void body_3x3s1(const cb_fast_dw *d, plane_geom g, const float *P, const float *wc, float bias,
+                      const float *resc, float *yc, const int rp, const int hr, const int rq) {
+    const int OH = d->out.h, OW = d->out.w, full = OW / 8 * 8;
     const size_t ld = (size_t)g.ld;
-    const __m256 w0 = _mm256_set1_ps(wc[0]), w1 = _mm256_set1_ps(wc[1]), w2 = _mm256_set1_ps(wc[2]);
-    const __m256 w3 = _mm256_set1_ps(wc[3]), w4 = _mm256_set1_ps(wc[4]), w5 = _mm256_set1_ps(wc[5]);
-    const __m256 w6 = _mm256_set1_ps(wc[6]), w7 = _mm256_set1_ps(wc[7]), w8 = _mm256_set1_ps(wc[8]);
+    __m256 w[9];
+    for (int t = 0; t < 9; t++) w[t] = _mm256_set1_ps(wc[t]);
     const __m256 vb = _mm256_set1_ps(bias);
     int i = 0;
     for (; i + 2 <= OH; i += 2) {
         const float *r0 = P + (size_t)i * ld, *r1 = r0 + ld, *r2 = r1 + ld, *r3 = r2 + ld;
         float *y0 = yc + (size_t)i * OW, *y1 = y0 + OW;
-        const float *q0 = resc ? resc + (size_t)i * OW : NULL, *q1 = resc ? q0 + OW : NULL;
-        for (int j = 0; j < OW; j += 8) {
-            __m256 a0 = _mm256_loadu_ps(r0 + j), a1 = _mm256_loadu_ps(r0 + j + 1),
-                   a2 = _mm256_loadu_ps(r0 + j + 2);
-            __m256 b0 = _mm256_loadu_ps(r1 + j), b1 = _mm256_loadu_ps(r1 + j + 1),
-                   b2 = _mm256_loadu_ps(r1 + j + 2);
-            __m256 s0 = _mm256_mul_ps(w0, a0);
-            __m256 s1 = _mm256_mul_ps(w3, b0);
-            __m256 t0 = _mm256_mul_ps(w0, b0);
-            s0 = _mm256_fmadd_ps(w1, a1, s0);
-            s1 = _mm256_fmadd_ps(w4, b1, s1);
-            t0 = _mm256_fmadd_ps(w1, b1, t0);
-            s0 = _mm256_fmadd_ps(w2, a2, s0);
-            s1 = _mm256_fmadd_ps(w5, b2, s1);
-            t0 = _mm256_fmadd_ps(w2, b2, t0);
-            __m256 c0 = _mm256_loadu_ps(r2 + j), c1 = _mm256_loadu_ps(r2 + j + 1),
-                   c2 = _mm256_loadu_ps(r2 + j + 2);
-            __m256 s2 = _mm256_mul_ps(w6, c0);
-            __m256 t1 = _mm256_mul_ps(w3, c0);
-            s2 = _mm256_fmadd_ps(w7, c1, s2);
-            t1 = _mm256_fmadd_ps(w4, c1, t1);
-            s2 = _mm256_fmadd_ps(w8, c2, s2);
-            t1 = _mm256_fmadd_ps(w5, c2, t1);
-            __m256 e0 = _mm256_loadu_ps(r3 + j), e1 = _mm256_loadu_ps(r3 + j + 1),
-                   e2 = _mm256_loadu_ps(r3 + j + 2);
-            __m256 t2 = _mm256_mul_ps(w6, e0);
-            t2 = _mm256_fmadd_ps(w7, e1, t2);
-            t2 = _mm256_fmadd_ps(w8, e2, t2);
-            int n = OW - j < 8 ? OW - j : 8;
-            store8(y0 + j, _mm256_add_ps(_mm256_add_ps(s0, s1), s2), vb, e, q0 ? q0 + j : NULL, n);
-            store8(y1 + j, _mm256_add_ps(_mm256_add_ps(t0, t1), t2), vb, e, q1 ? q1 + j : NULL, n);
+        const float *q0 = hr ? resc + (size_t)i * OW : NULL, *q1 = hr ? q0 + OW : NULL;
+        int j = 0;
+        for (; j < full; j += 8) {
+            __m256 o0, o1;
+            rows2_3x3(r0 + j, r1 + j, r2 + j, r3 + j, w, &o0, &o1);
+            store8c(y0 + j, o0, vb, hr ? q0 + j : NULL, 8, rp, hr, rq);
+            store8c(y1 + j, o1, vb, hr ? q1 + j : NULL, 8, rp, hr, rq);
+        }
+        if (j < OW) {
+            __m256 o0, o1;
+            rows2_3x3(r0 + j, r1 + j, r2 + j, r3 + j, w, &o0, &o1);
+            store8c(y0 + j, o0, vb, hr ? q0 + j : NULL, OW - j, rp, hr, rq);
+            store8c(y1 + j, o1, vb, hr ? q1 + j : NULL, OW - j, rp, hr, rq);
         }
     }
     for (; i < OH; i++) {
         const float *r0 = P + (size_t)i * ld, *r1 = r0 + ld, *r2 = r1 + ld;
         float *y0 = yc + (size_t)i * OW;
-        const float *q0 = resc ? resc + (size_t)i * OW : NULL;
+        const float *q0 = hr ? resc + (size_t)i * OW : NULL;
         for (int j = 0; j < OW; j += 8) {
-            __m256 s0 = _mm256_mul_ps(w0, _mm256_loadu_ps(r0 + j));
-            __m256 s1 = _mm256_mul_ps(w3, _mm256_loadu_ps(r1 + j));
-            __m256 s2 = _mm256_mul_ps(w6, _mm256_loadu_ps(r2 + j));
-            s0 = _mm256_fmadd_ps(w1, _mm256_loadu_ps(r0 + j + 1), s0);
-            s1 = _mm256_fmadd_ps(w4, _mm256_loadu_ps(r1 + j + 1), s1);
-            s2 = _mm256_fmadd_ps(w7, _mm256_loadu_ps(r2 + j + 1), s2);
-            s0 = _mm256_fmadd_ps(w2, _mm256_loadu_ps(r0 + j + 2), s0);
-            s1 = _mm256_fmadd_ps(w5, _mm256_loadu_ps(r1 + j + 2), s1);
-            s2 = _mm256_fmadd_ps(w8, _mm256_loadu_ps(r2 + j + 2), s2);
             int n = OW - j < 8 ? OW - j : 8;
-            store8(y0 + j, _mm256_add_ps(_mm256_add_ps(s0, s1), s2), vb, e, q0 ? q0 + j : NULL, n);
+            store8c(y0 + j, row1_3x3(r0 + j, r1 + j, r2 + j, w), vb, hr ? q0 + j : NULL, n, rp, hr,
+                    rq);
         }
     }
 }
 
+#define CB_DW_VARIANT(rp, hr, rq)                                                                 \
+    __attribute__((target("avx2,fma"))) static void s1_##rp##hr##rq(                              \
+        const cb_fast_dw *d, plane_geom g, const float *P, const float *wc, float bias,           \
+        const float *resc, float *yc) {                                                           \
+        body_3x3s1(d, g, P, wc, bias, resc, yc, rp, hr, rq);                                      \
+    }
+CB_DW_VARIANT(0, 0, 0)
+CB_DW_VARIANT(1, 0, 0)
+CB_DW_VARIANT(0, 1, 0)
+CB_DW_VARIANT(1, 1, 0)
+CB_DW_VARIANT(0, 0, 1)
+CB_DW_VARIANT(1, 0, 1)
+CB_DW_VARIANT(0, 1, 1)
+CB_DW_VARIANT(1, 1, 1)
+#undef CB_DW_VARIANT
+
+typedef void (*dw_channel_fn)(const cb_fast_dw *, plane_geom, const float *, const float *, float,
+                              const float *, float *);
+
+static dw_channel_fn pick_3x3s1(const cb_fast_epi *e) {
+    static const dw_channel_fn fns[8] = {s1_000, s1_100, s1_010, s1_110,
+                                         s1_001, s1_101, s1_011, s1_111};
+    return fns[(e->relu_pre ? 1 : 0) + (e->res ? 2 : 0) + (e->relu_post ? 4 : 0)];
+}
+
 /* 3x3, horizontal stride 2 (any vertical stride), split plane: tap v of
  * output j reads padded column 2j + v = even[j], odd[j], even[j+1]. */
-__attribute__((target("avx2,fma"))) static void channel_3x3s2(const cb_fast_dw *d, plane_geom g,
-                                                              const float *P, const float *wc,
-                                                              float bias, const cb_fast_epi *e,
-                                                              const float *resc, float *yc) {
+CB_AI void body_3x3s2(const cb_fast_dw *d, plane_geom g, const float *P, const float *wc, float bias,
+                      const float *resc, float *yc, const int rp, const int hr, const int rq) {
     const int OH = d->out.h, OW = d->out.w, sh = d->p.stride_h;
     const size_t ld = (size_t)g.ld, half = ld / 2;
-    const __m256 w0 = _mm256_set1_ps(wc[0]), w1 = _mm256_set1_ps(wc[1]), w2 = _mm256_set1_ps(wc[2]);
-    const __m256 w3 = _mm256_set1_ps(wc[3]), w4 = _mm256_set1_ps(wc[4]), w5 = _mm256_set1_ps(wc[5]);
-    const __m256 w6 = _mm256_set1_ps(wc[6]), w7 = _mm256_set1_ps(wc[7]), w8 = _mm256_set1_ps(wc[8]);
+    __m256 w[9];
+    for (int t = 0; t < 9; t++) w[t] = _mm256_set1_ps(wc[t]);
     const __m256 vb = _mm256_set1_ps(bias);
     for (int i = 0; i < OH; i++) {
         const float *r0 = P + (size_t)i * sh * ld, *r1 = r0 + ld, *r2 = r1 + ld;
         float *y0 = yc + (size_t)i * OW;
-        const float *q0 = resc ? resc + (size_t)i * OW : NULL;
+        const float *q0 = hr ? resc + (size_t)i * OW : NULL;
         for (int j = 0; j < OW; j += 8) {
-            __m256 s0 = _mm256_mul_ps(w0, _mm256_loadu_ps(r0 + j));
-            __m256 s1 = _mm256_mul_ps(w3, _mm256_loadu_ps(r1 + j));
-            __m256 s2 = _mm256_mul_ps(w6, _mm256_loadu_ps(r2 + j));
-            s0 = _mm256_fmadd_ps(w1, _mm256_loadu_ps(r0 + half + j), s0);
-            s1 = _mm256_fmadd_ps(w4, _mm256_loadu_ps(r1 + half + j), s1);
-            s2 = _mm256_fmadd_ps(w7, _mm256_loadu_ps(r2 + half + j), s2);
-            s0 = _mm256_fmadd_ps(w2, _mm256_loadu_ps(r0 + j + 1), s0);
-            s1 = _mm256_fmadd_ps(w5, _mm256_loadu_ps(r1 + j + 1), s1);
-            s2 = _mm256_fmadd_ps(w8, _mm256_loadu_ps(r2 + j + 1), s2);
+            __m256 s0 = _mm256_mul_ps(w[0], _mm256_loadu_ps(r0 + j));
+            __m256 s1 = _mm256_mul_ps(w[3], _mm256_loadu_ps(r1 + j));
+            __m256 s2 = _mm256_mul_ps(w[6], _mm256_loadu_ps(r2 + j));
+            s0 = _mm256_fmadd_ps(w[1], _mm256_loadu_ps(r0 + half + j), s0);
+            s1 = _mm256_fmadd_ps(w[4], _mm256_loadu_ps(r1 + half + j), s1);
+            s2 = _mm256_fmadd_ps(w[7], _mm256_loadu_ps(r2 + half + j), s2);
+            s0 = _mm256_fmadd_ps(w[2], _mm256_loadu_ps(r0 + j + 1), s0);
+            s1 = _mm256_fmadd_ps(w[5], _mm256_loadu_ps(r1 + j + 1), s1);
+            s2 = _mm256_fmadd_ps(w[8], _mm256_loadu_ps(r2 + j + 1), s2);
             int n = OW - j < 8 ? OW - j : 8;
-            store8(y0 + j, _mm256_add_ps(_mm256_add_ps(s0, s1), s2), vb, e, q0 ? q0 + j : NULL, n);
+            store8c(y0 + j, _mm256_add_ps(_mm256_add_ps(s0, s1), s2), vb, hr ? q0 + j : NULL, n,
+                    rp, hr, rq);
         }
     }
+}
+
+#define CB_DW_VARIANT(rp, hr, rq)                                                                 \
+    __attribute__((target("avx2,fma"))) static void s2_##rp##hr##rq(                              \
+        const cb_fast_dw *d, plane_geom g, const float *P, const float *wc, float bias,           \
+        const float *resc, float *yc) {                                                           \
+        body_3x3s2(d, g, P, wc, bias, resc, yc, rp, hr, rq);                                      \
+    }
+CB_DW_VARIANT(0, 0, 0)
+CB_DW_VARIANT(1, 0, 0)
+CB_DW_VARIANT(0, 1, 0)
+CB_DW_VARIANT(1, 1, 0)
+CB_DW_VARIANT(0, 0, 1)
+CB_DW_VARIANT(1, 0, 1)
+CB_DW_VARIANT(0, 1, 1)
+CB_DW_VARIANT(1, 1, 1)
+#undef CB_DW_VARIANT
+
+static dw_channel_fn pick_3x3s2(const cb_fast_epi *e) {
+    static const dw_channel_fn fns[8] = {s2_000, s2_100, s2_010, s2_110,
+                                         s2_001, s2_101, s2_011, s2_111};
+    return fns[(e->relu_pre ? 1 : 0) + (e->res ? 2 : 0) + (e->relu_post ? 4 : 0)];
 }
 
 /* Any kernel size, horizontal stride 1 or 2 (split plane for 2). */
@@ -343,9 +426,9 @@ void cb_fast_dw_run(const cb_fast_dw *d, const float *x, float *y, const cb_fast
             if (avx2) {
                 fill_plane_avx2(d, g, x + (size_t)c * in_plane, P, tmp);
                 if (kh == 3 && kw == 3 && d->p.stride_w == 1 && d->p.stride_h == 1)
-                    channel_3x3s1(d, g, P, wc, d->bias[c], e, resc, yc);
+                    pick_3x3s1(e)(d, g, P, wc, d->bias[c], resc, yc);
                 else if (kh == 3 && kw == 3 && d->p.stride_w == 2)
-                    channel_3x3s2(d, g, P, wc, d->bias[c], e, resc, yc);
+                    pick_3x3s2(e)(d, g, P, wc, d->bias[c], resc, yc);
                 else
                     channel_generic(d, g, P, wc, d->bias[c], e, resc, yc);
                 continue;
