@@ -68,10 +68,19 @@ static float *expected(viz_mode m, cb_shape in, const float *x, const viz_weight
         break;
     }
     case VIZ_GROUPED: {
+        /* With grp_pre (a photo): 1x1 to grp_c channels first. */
         cb_conv_params pg = cb_conv_square(3, 1, 1, w->grp_groups);
-        *out = in;
-        y = malloc((size_t)in.c * hw * sizeof *y);
-        *macs = cb_conv2d_ref(x, in, w->grp, NULL, in.c, &pg, y);
+        cb_shape gin = {w->grp_c, in.h, in.w};
+        float *h = malloc((size_t)w->grp_c * hw * sizeof *h);
+        *macs = 0;
+        if (w->grp_pre)
+            *macs += cb_pointwise_ref(x, in, w->grp_pre, w->grp_c, h);
+        else
+            memcpy(h, x, (size_t)in.c * hw * sizeof *h);
+        *out = gin;
+        y = malloc((size_t)w->grp_c * hw * sizeof *y);
+        *macs += cb_conv2d_ref(h, gin, w->grp, NULL, w->grp_c, &pg, y);
+        free(h);
         break;
     }
     default:
@@ -93,9 +102,12 @@ static uint64_t cost_model_macs(viz_mode m, cb_shape in, const viz_weights *w) {
         cb_graph_conv(g, "pw", h, w->pw_cout, cb_conv_square(1, 1, 0, 1), false);
         break;
     }
-    case VIZ_GROUPED:
-        cb_graph_conv(g, "c", 0, in.c, cb_conv_square(3, 1, 1, w->grp_groups), false);
+    case VIZ_GROUPED: {
+        int h = 0;
+        if (w->grp_pre) h = cb_graph_conv(g, "reduce", 0, w->grp_c, cb_conv_square(1, 1, 0, 1), false);
+        cb_graph_conv(g, "c", h, w->grp_c, cb_conv_square(3, 1, 1, w->grp_groups), false);
         break;
+    }
     default: fail();
     }
     assert_int_equal(cb_graph_status(g, NULL), CB_OK);
@@ -323,7 +335,7 @@ static void test_groups_span_standard_to_depthwise(void **state) {
     /* A groups count that does not divide C is refused. */
     cb_error err;
     assert_int_equal(viz_weights_regroup(&w, 4, &hand, &err), CB_ERR_ARG);
-    assert_non_null(strstr(err.msg, "groups 4"));
+    assert_non_null(strstr(err.msg, "groups 4 does not divide the 6 channels"));
     viz_weights_free(&w);
     free(x);
 }
@@ -436,6 +448,24 @@ static void test_params_loading(void **state) {
     write_w("conv.weight", 4, (int[]){2, 3, 3, 2});
     assert_int_equal(viz_weights_load(&w, tmpdir, &src, &err), CB_ERR_FORMAT);
     rm_w("conv.weight");
+    /* inception_grouped's reduce (1x1, 3 -> 4) and spatial (3x3, 2 groups). */
+    write_w("reduce.conv.weight", 4, (int[]){4, 3, 1, 1});
+    write_w("spatial.conv.weight", 4, (int[]){4, 2, 3, 3});
+    assert_int_equal(viz_weights_load(&w, tmpdir, &src, &err), CB_OK);
+    assert_true(src.from_params_grp);
+    assert_int_equal(w.grp_c, 4);
+    assert_int_equal(w.grp_groups, 2);
+    assert_int_equal(viz_anim_init(&a, VIZ_GROUPED, (cb_shape){3, 4, 4}, (float[48]){0}, &w, NULL),
+                     CB_OK);
+    assert_int_equal(a.n_stages, 2);
+    assert_int_equal(a.st[1].groups, 2);
+    viz_anim_free(&a);
+    /* ... and a spatial conv that does not fit the reduce conv's 4 channels. */
+    write_w("spatial.conv.weight", 4, (int[]){6, 2, 3, 3});
+    assert_int_equal(viz_weights_load(&w, tmpdir, &src, &err), CB_ERR_FORMAT);
+    assert_non_null(strstr(err.msg, "reduce.conv.weight"));
+    rm_w("spatial.conv.weight");
+    rm_w("reduce.conv.weight");
     /* A corrupt file is reported, not loaded. */
     char path[512];
     snprintf(path, sizeof path, "%s/dw.weight.npy", tmpdir);

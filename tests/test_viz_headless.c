@@ -316,7 +316,7 @@ static void test_bad_input(void **state) {
     assert_one_line_error();
     assert_int_equal(run("--record", path_in("r"), NULL), 2);
     assert_one_line_error();
-    assert_int_equal(run("--groups", "2", "--screenshot", shot, NULL), 2);
+    assert_int_equal(run("--groups", "4", "--screenshot", shot, NULL), 2);
     assert_one_line_error();
     assert_int_equal(run("--size", "10x10", "--screenshot", shot, NULL), 2);
     assert_one_line_error();

@@ -151,10 +151,20 @@ static cb_status mode_costs(viz_anim *a, cb_error *err) {
                           cb_conv_square(t->k, 1, t->pad, t->groups), false);
         if (t->k > k) k = t->k;
     }
-    /* A pointwise conv is compared with the 3x3 conv it would replace. */
+    /* A pointwise conv is compared with the 3x3 conv it would replace; the
+     * grouped block with itself at 1 group. */
     if (k < 3) k = 3;
-    cb_graph_conv(s, "conv", 0, a->st[a->n_stages - 1].out.c, cb_conv_square(k, 1, k / 2, 1),
-                  false);
+    if (a->mode == VIZ_GROUPED) {
+        int u = 0;
+        for (int i = 0; i < a->n_stages; i++) {
+            const viz_stage *t = &a->st[i];
+            u = cb_graph_conv(s, i == 0 ? "conv0" : "conv1", u, t->out.c,
+                              cb_conv_square(t->k, 1, t->pad, 1), false);
+        }
+    } else {
+        cb_graph_conv(s, "conv", 0, a->st[a->n_stages - 1].out.c,
+                      cb_conv_square(k, 1, k / 2, 1), false);
+    }
     if ((st = cb_graph_status(g, err)) != CB_OK || (st = cb_graph_status(s, err)) != CB_OK)
         goto done;
     a->cost = cb_graph_cost(g, NULL);
@@ -214,9 +224,19 @@ cb_status viz_anim_init(viz_anim *a, viz_mode mode, cb_shape in, const float *x,
                              w->pw_cout, 1, 1, w->pw, err);
         break;
     case VIZ_GROUPED:
-        a->n_stages = 1;
-        st = stage_setup(&a->st[0], "grouped 3x3", 'x', 'y', in, a->x, in.c, 3, w->grp_groups,
-                         w->grp, err);
+        if (w->grp_pre) {
+            /* 1x1 to grp_c channels, then the 3x3 over their segments. */
+            a->n_stages = 2;
+            st = stage_setup(&a->st[0], "pointwise 1x1", 'x', 'h', in, a->x, w->grp_c, 1, 1,
+                             w->grp_pre, err);
+            if (st == CB_OK)
+                st = stage_setup(&a->st[1], "grouped 3x3", 'h', 'y', a->st[0].out, a->st[0].y,
+                                 w->grp_c, 3, w->grp_groups, w->grp, err);
+        } else {
+            a->n_stages = 1;
+            st = stage_setup(&a->st[0], "grouped 3x3", 'x', 'y', in, a->x, in.c, 3,
+                             w->grp_groups, w->grp, err);
+        }
         break;
     default:
         st = cb_fail(err, CB_ERR_ARG, "unknown mode %d", (int)mode);

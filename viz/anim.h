@@ -53,8 +53,13 @@ typedef struct {
     float *dw;         /* depthwise: (c, 1, 3, 3) */
     int pw_cout;
     float *pw;         /* pointwise: (pw_cout, c) */
+    /* Grouped: Inception style (Xception paper, Fig. 4), when grp_pre is set:
+     * a 1x1 conv from c to grp_c channels, then a 3x3 conv over grp_groups
+     * segments of them; without grp_pre, grp_c = c and the 3x3 reads x. */
+    int grp_c;
+    float *grp_pre;    /* (grp_c, c) or NULL */
     int grp_groups;
-    float *grp;        /* grouped: (c, c / grp_groups, 3, 3); c outputs */
+    float *grp;        /* (grp_c, grp_c / grp_groups, 3, 3); grp_c outputs */
 } viz_weights;
 
 /* One conv of a mode. */
@@ -100,7 +105,8 @@ typedef struct {
     uint64_t t, total;            /* MACs done, MACs of the whole mode */
     viz_cursor cur;
     /* From the cost model (cost.h), for the labels: this mode's convs, and
-     * one standard conv (groups 1, the same k) producing the same output. */
+     * one standard conv (groups 1, the same k) producing the same output —
+     * for the grouped mode, the same block with 1 group. */
     cb_cost cost, std_cost;
     /* A jump of more MACs than this (the End key, the timeline on a large
      * feature map) copies the finished values from the reference output

@@ -67,15 +67,15 @@ void viz_weights_free(viz_weights *w) {
     free(w->dw);
     free(w->pw);
     free(w->grp);
+    free(w->grp_pre);
     memset(w, 0, sizeof *w);
 }
 
 cb_status viz_weights_make(viz_weights *w, int c, int groups, const viz_weight_source *src,
                            cb_error *err) {
     memset(w, 0, sizeof *w);
-    if (c < 1 || groups < 1 || c % groups != 0)
-        return cb_fail(err, CB_ERR_ARG, "groups %d does not divide the %d input channels", groups,
-                       c);
+    if (c < 1 || groups < 1)
+        return cb_fail(err, CB_ERR_ARG, "no channels (%d) or groups (%d)", c, groups);
     w->c = c;
     /* RGB gets four colour mixes; a feature map as many outputs as inputs. */
     w->std_cout = w->pw_cout = (c == 3) ? 4 : c;
@@ -84,8 +84,31 @@ cb_status viz_weights_make(viz_weights *w, int c, int groups, const viz_weight_s
     w->std = malloc((size_t)w->std_cout * c * 9 * sizeof(float));
     w->dw = malloc((size_t)c * 9 * sizeof(float));
     w->pw = malloc((size_t)w->pw_cout * c * sizeof(float));
-    w->grp = malloc((size_t)c * (c / groups) * 9 * sizeof(float));
-    if (!w->std || !w->dw || !w->pw || !w->grp) {
+    /* A photo has too few channels for segments: the grouped conv reads
+     * six channels made from it by a 1x1 conv (R, G, B, luminance,
+     * red - green, blue - yellow), so groups can be 1, 2, 3 or 6. */
+    w->grp_c = (c == 3) ? 6 : c;
+    if (w->grp_c % groups != 0) {
+        viz_weights_free(w);
+        return cb_fail(err, CB_ERR_ARG, "groups %d does not divide the %d channels of the grouped conv",
+                       groups, w->grp_c);
+    }
+    if (c == 3) {
+        w->grp_pre = malloc((size_t)w->grp_c * c * sizeof(float));
+        if (w->grp_pre) {
+            static const float pre[6][3] = {{1, 0, 0}, {0, 1, 0}, {0, 0, 1},
+                                            {0.299f, 0.587f, 0.114f}, {1, -1, 0},
+                                            {-0.5f, -0.5f, 1}};
+            memcpy(w->grp_pre, pre, sizeof pre);
+            if (src->seeded) {
+                cb_rng r;
+                cb_rng_seed(&r, stream_seed(src->seed, 5, 0));
+                fill_normal(w->grp_pre, (size_t)w->grp_c * c, c, &r);
+            }
+        }
+    }
+    w->grp = malloc((size_t)w->grp_c * (w->grp_c / groups) * 9 * sizeof(float));
+    if (!w->std || !w->dw || !w->pw || !w->grp || (c == 3 && !w->grp_pre)) {
         viz_weights_free(w);
         return cb_fail(err, CB_ERR_NOMEM, "out of memory for the filters");
     }
@@ -116,18 +139,18 @@ cb_status viz_weights_make(viz_weights *w, int c, int groups, const viz_weight_s
                 w->pw[(size_t)o * c + ci] = v;
             }
     }
-    make_grouped(w->grp, c, groups, src);
+    make_grouped(w->grp, w->grp_c, groups, src);
     return CB_OK;
 }
 
 cb_status viz_weights_regroup(viz_weights *w, int groups, const viz_weight_source *src,
                               cb_error *err) {
-    if (groups < 1 || w->c % groups != 0)
-        return cb_fail(err, CB_ERR_ARG, "groups %d does not divide the %d input channels", groups,
-                       w->c);
-    float *g = malloc((size_t)w->c * (w->c / groups) * 9 * sizeof(float));
+    if (groups < 1 || w->grp_c % groups != 0)
+        return cb_fail(err, CB_ERR_ARG, "groups %d does not divide the %d channels of the grouped conv",
+                       groups, w->grp_c);
+    float *g = malloc((size_t)w->grp_c * (w->grp_c / groups) * 9 * sizeof(float));
     if (!g) return cb_fail(err, CB_ERR_NOMEM, "out of memory for the filters");
-    make_grouped(g, w->c, groups, src);
+    make_grouped(g, w->grp_c, groups, src);
     free(w->grp);
     w->grp = g;
     w->grp_groups = groups;
@@ -225,28 +248,54 @@ cb_status viz_weights_load(viz_weights *w, const char *dir, viz_weight_source *s
         src->from_params_std = true;
         found++;
     }
-    if ((r = load_key(dir, "spatial.conv.weight", &t, &st, err)) < 0) return st;
+    /* inception_grouped: reduce (1x1, c -> m) then spatial (3x3, m -> m, g groups). */
+    cb_tensor red;
+    if ((r = load_key(dir, "reduce.conv.weight", &red, &st, err)) < 0) return st;
+    const bool have_reduce = r == 1;
+    if (have_reduce && !(red.rank == 4 && red.dims[1] == c && red.dims[2] == 1 &&
+                         red.dims[3] == 1 && red.dims[0] <= VIZ_MAX_CHANNELS)) {
+        cb_fail(err, CB_ERR_FORMAT,
+                "%s/reduce.conv.weight.npy: shape %s does not fit a %d-channel input (needs "
+                "Mx%dx1x1, M <= %d)",
+                dir, dims_str(&red, d, sizeof d), c, c, VIZ_MAX_CHANNELS);
+        cb_tensor_free(&red);
+        return CB_ERR_FORMAT;
+    }
+    if ((r = load_key(dir, "spatial.conv.weight", &t, &st, err)) < 0) {
+        if (have_reduce) cb_tensor_free(&red);
+        return st;
+    }
     if (r) {
+        const int m = have_reduce ? red.dims[0] : c; /* channels the 3x3 reads */
         int per = t.rank == 4 ? t.dims[1] : 0;
-        if (!(t.rank == 4 && t.dims[0] == c && per > 0 && c % per == 0 && t.dims[2] == 3 &&
+        if (!(t.rank == 4 && t.dims[0] == m && per > 0 && m % per == 0 && t.dims[2] == 3 &&
               t.dims[3] == 3)) {
             cb_fail(err, CB_ERR_FORMAT,
-                    "%s/spatial.conv.weight.npy: shape %s does not fit a %d-channel input "
-                    "(needs %dx(%d/groups)x3x3)",
-                    dir, dims_str(&t, d, sizeof d), c, c, c);
+                    "%s/spatial.conv.weight.npy: shape %s does not fit %d channels%s (needs "
+                    "%dx(%d/groups)x3x3)",
+                    dir, dims_str(&t, d, sizeof d), m,
+                    have_reduce ? " from reduce.conv.weight" : " of the input", m, m);
             cb_tensor_free(&t);
+            if (have_reduce) cb_tensor_free(&red);
             return CB_ERR_FORMAT;
         }
         free(w->grp);
-        if (!(w->grp = take(&t))) return cb_fail(err, CB_ERR_NOMEM, "out of memory");
-        w->grp_groups = c / per;
+        free(w->grp_pre);
+        w->grp_pre = NULL;
+        w->grp = take(&t);
+        if (have_reduce) w->grp_pre = take(&red);
+        if (!w->grp || (have_reduce && !w->grp_pre)) return cb_fail(err, CB_ERR_NOMEM, "out of memory");
+        w->grp_c = m;
+        w->grp_groups = m / per;
         src->from_params_grp = true;
         found++;
+    } else if (have_reduce) {
+        cb_tensor_free(&red);
     }
     if (!found)
         return cb_fail(err, CB_ERR_IO,
                        "%s: holds none of dw.weight.npy, pw.weight.npy, conv.weight.npy, "
-                       "spatial.conv.weight.npy",
+                       "spatial.conv.weight.npy (with reduce.conv.weight.npy)",
                        dir);
     return CB_OK;
 }

@@ -29,8 +29,10 @@ typedef struct {
     bool from_params_std, from_params_dw, from_params_pw, from_params_grp;
 } viz_weight_source;
 
-/* Weights for every mode on a c-channel input; grouped uses `groups`
- * (which must divide c). The caller frees with viz_weights_free. */
+/* Weights for every mode on a c-channel input; grouped uses `groups`, which
+ * must divide grp_c: c, or 6 for a photo, whose grouped conv reads six
+ * channels a 1x1 conv makes from R, G, B. The caller frees with
+ * viz_weights_free. */
 cb_status viz_weights_make(viz_weights *w, int c, int groups, const viz_weight_source *src,
                            cb_error *err);
 
@@ -39,8 +41,9 @@ cb_status viz_weights_regroup(viz_weights *w, int groups, const viz_weight_sourc
                               cb_error *err);
 
 /* Load whichever of dw.weight, pw.weight, conv.weight and
- * spatial.conv.weight DIR holds (at least one), checking that each fits a
- * c-channel input; marks them in src. */
+ * spatial.conv.weight (with reduce.conv.weight, as inception_grouped saves
+ * them) DIR holds (at least one), checking that each fits a c-channel
+ * input; marks them in src. */
 cb_status viz_weights_load(viz_weights *w, const char *dir, viz_weight_source *src,
                            cb_error *err);
 

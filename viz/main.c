@@ -50,12 +50,13 @@ static const char usage_text[] =
     "running sum, and what each costs against a standard conv.\n"
     "\n"
     "  --mode M          the conv to start with (default separable); keys 1-5 switch live\n"
-    "  --groups G        groups of the grouped conv (must divide the input channels)\n"
+    "  --groups G        groups of the grouped conv (must divide its channels: 6 for a\n"
+    "                    photo, made from R, G, B by a 1x1 conv; else the input's C)\n"
     "  --image PATH      a PNG or JPEG photo, averaged down to 48 pixels wide\n"
     "  --input X.npy     a feature map (C,H,W) or (1,C,H,W), float32; at most 64x160x160\n"
     "  --params DIR      weights saved by `convblocks run BLOCK --save-params DIR`:\n"
     "                    dw.weight, pw.weight (mobilenet), conv.weight (standard),\n"
-    "                    spatial.conv.weight (inception_grouped)\n"
+    "                    reduce.conv.weight + spatial.conv.weight (inception_grouped)\n"
     "  --seed N          random He-normal weights instead of the hand-made filters\n"
     "  --record DIR      write frames DIR/frame_00000.png, ... headless, then exit\n"
     "  --frames N        how many frames to record (or: screenshot after N frames)\n"
@@ -440,7 +441,7 @@ static void handle_key(app *A, const SDL_KeyboardEvent *k, bool *quit) {
         p->playing = true;
         break;
     case SDLK_g: {
-        int g = next_groups(A->w.c, A->w.grp_groups, shift ? -1 : +1);
+        int g = next_groups(A->w.grp_c, A->w.grp_groups, shift ? -1 : +1);
         if (a->mode == VIZ_GROUPED && g != A->w.grp_groups) {
             if (viz_weights_regroup(&A->w, g, &A->view.src, &err) == CB_OK) {
                 A->view.src.from_params_grp = false;
@@ -600,15 +601,17 @@ int main(int argc, char **argv) {
     }
     const int c = A.in.shape.c;
     int groups = o->groups;
-    if (o->groups && c % o->groups != 0) {
-        fprintf(stderr, PROG ": --groups: %d does not divide the %d input channels\n", o->groups, c);
+    const int grp_c = (c == 3) ? 6 : c; /* see viz_weights_make */
+    if (o->groups && grp_c % o->groups != 0) {
+        fprintf(stderr, PROG ": --groups: %d does not divide the %d channels of the grouped conv\n",
+                o->groups, grp_c);
         free(A.in.x);
         return 2;
     }
-    if (!o->groups) { /* default: the largest proper split, or depthwise for RGB */
-        groups = c;
-        for (int g = 2; g < c; g++)
-            if (c % g == 0) { groups = g; break; }
+    if (!o->groups) { /* default: the smallest split into segments */
+        groups = grp_c;
+        for (int g = 2; g < grp_c; g++)
+            if (grp_c % g == 0) { groups = g; break; }
     }
     A.view.src.seeded = o->seeded;
     A.view.src.seed = o->seed;

@@ -634,12 +634,14 @@ static void draw_tensors(viz_renderer *vr, SDL_Rect area, const viz_anim *a, con
                   current_in || writing ? 2 : 1);
             /* Grouped conv: a colour bar under each tile says which segment
              * (group) the channel belongs to, on the input and the output. */
-            if (k <= 1 && a->mode == VIZ_GROUPED && a->st[0].groups > 1 &&
-                a->st[0].groups < a->in.c) {
+            const viz_stage *gst = &a->st[a->n_stages - 1];
+            const int gk = a->n_stages - 1; /* the grouped stage reads slot gk, writes gk + 1 */
+            if ((k == gk || k == gk + 1) && a->mode == VIZ_GROUPED && gst->groups > 1 &&
+                gst->groups < gst->in.c) {
                 static const SDL_Color hues[6] = {{230, 120, 90, 255},  {110, 190, 240, 255},
                                                   {150, 210, 110, 255}, {220, 160, 240, 255},
                                                   {240, 200, 90, 255},  {100, 220, 200, 255}};
-                int g = k == 0 ? c / a->st[0].cin_g : c / a->st[0].cout_g;
+                int g = k == gk ? c / gst->cin_g : c / gst->cout_g;
                 fill(vr, (SDL_Rect){tile.x, tile.y + tile.h + S(vr, 3), tile.w, S(vr, 3)},
                      hues[g % 6]);
             }
@@ -695,7 +697,7 @@ static void draw_tensors(viz_renderer *vr, SDL_Rect area, const viz_anim *a, con
 
 /* Height of the cost section at the bottom of the panel. */
 static int costs_h(const viz_renderer *vr) {
-    return 7 * vr->line[F_SMALL] + 3 * vr->line[F_NORMAL] + S(vr, 26);
+    return 5 * vr->line[F_SMALL] + 3 * vr->line[F_NORMAL] + S(vr, 24);
 }
 
 /* Height of the running-sum lines under the grids. */
@@ -791,7 +793,8 @@ static int draw_value(viz_renderer *vr, SDL_Rect p, int y, const viz_anim *a, in
         }
         int last = first + room < s->cin_g ? first + room : s->cin_g;
         if (first > 0) {
-            text(vr, F_SMALL, C_FAINT, p.x, y, AL_LEFT, "\u2026 channels 0..%d above", first - 1);
+            text(vr, F_SMALL, C_FAINT, p.x, y, AL_LEFT, "\u2026 channels %d..%d above", c0,
+                 c0 + first - 1);
             y += lineS;
         }
         for (int cg = first; cg < last; cg++) {
@@ -826,8 +829,8 @@ static int draw_value(viz_renderer *vr, SDL_Rect p, int y, const viz_anim *a, in
             y += rowh;
         }
         if (last < s->cin_g) {
-            text(vr, F_SMALL, C_FAINT, p.x, y, AL_LEFT, "\u2026 channels %d..%d below", last,
-                 s->cin_g - 1);
+            text(vr, F_SMALL, C_FAINT, p.x, y, AL_LEFT, "\u2026 channels %d..%d below", c0 + last,
+                 c0 + s->cin_g - 1);
             y += lineS;
         }
     } else {
@@ -913,14 +916,16 @@ static void draw_costs(viz_renderer *vr, SDL_Rect p, const viz_anim *a) {
     text(vr, F_NORMAL, C_ACCENT, p.x, y, AL_LEFT, "MACs so far: %s of %s", commas(a->t, b1, sizeof b1),
          commas(a->total, b2, sizeof b2));
     y += lineN;
-    text(vr, F_SMALL, C_DIM, p.x, y, AL_LEFT,
-         "a standard conv at the same point of the output: %s", commas(std_live, b1, sizeof b1));
+    const bool grouped = a->mode == VIZ_GROUPED;
+    const char *std_name = grouped ? "the same block with 1 group" : "a standard conv";
+    text(vr, F_SMALL, C_DIM, p.x, y, AL_LEFT, "%s at the same point of the output: %s", std_name,
+         commas(std_live, b1, sizeof b1));
     y += lineS + S(vr, 4);
     /* The totals, from the cost model. */
     const viz_stage *last = &a->st[a->n_stages - 1];
     if (a->n_stages == 2)
-        text(vr, F_SMALL, C_TEXT, p.x, y, AL_LEFT,
-             "this block: depthwise %s + pointwise %s = %s MACs", commas(a->st[0].macs, b1, sizeof b1),
+        text(vr, F_SMALL, C_TEXT, p.x, y, AL_LEFT, "this block: %s %s + %s %s = %s MACs",
+             a->st[0].name, commas(a->st[0].macs, b1, sizeof b1), a->st[1].name,
              commas(a->st[1].macs, b2, sizeof b2), commas(a->total, b3, sizeof b3));
     else
         text(vr, F_SMALL, C_TEXT, p.x, y, AL_LEFT, "this conv: %dx%dx%d per value x %s values = %s MACs",
@@ -928,16 +933,24 @@ static void draw_costs(viz_renderer *vr, SDL_Rect p, const viz_anim *a) {
              commas(a->total, b1, sizeof b1));
     y += lineS;
     int ks = a->st[0].k > 3 ? a->st[0].k : 3;
-    text(vr, F_SMALL, C_TEXT, p.x, y, AL_LEFT, "standard %dx%d conv, same output: %dx%dx%d per value = %s MACs",
-         ks, ks, ks, ks, a->in.c, commas(a->std_cost.macs, b1, sizeof b1));
+    if (grouped)
+        text(vr, F_SMALL, C_TEXT, p.x, y, AL_LEFT,
+             "with 1 group (a standard 3x3 over all %d channels): %s MACs", last->in.c,
+             commas(a->std_cost.macs, b1, sizeof b1));
+    else
+        text(vr, F_SMALL, C_TEXT, p.x, y, AL_LEFT,
+             "standard %dx%d conv, same output: %dx%dx%d per value = %s MACs", ks, ks, ks, ks,
+             a->in.c, commas(a->std_cost.macs, b1, sizeof b1));
     y += lineS;
     double ratio = a->total ? (double)a->std_cost.macs / (double)a->total : 0.0;
-    if (a->mode == VIZ_STANDARD)
-        text(vr, F_NORMAL, C_TEXT, p.x, y, AL_LEFT, "this is the standard conv: ratio 1.0x");
+    if (a->mode == VIZ_STANDARD || (grouped && last->groups == 1))
+        text(vr, F_NORMAL, C_TEXT, p.x, y, AL_LEFT, "%s: ratio 1.0x",
+             grouped ? "1 group is the standard conv" : "this is the standard conv");
     else
-        text(vr, F_NORMAL, C_GOOD, p.x, y, AL_LEFT, "%.1fx fewer MACs than the standard conv", ratio);
+        text(vr, F_NORMAL, C_GOOD, p.x, y, AL_LEFT, "%.1fx fewer MACs than %s", ratio,
+             grouped ? "with 1 group" : "the standard conv");
     y += lineN;
-    text(vr, F_SMALL, C_TEXT, p.x, y, AL_LEFT, "params (weights) of this filter set: %s%s%s;  standard: %s",
+    text(vr, F_SMALL, C_TEXT, p.x, y, AL_LEFT, "params (weights) of this filter set: %s%s%s;  %s: %s",
          commas(a->cost.weights, b1, sizeof b1),
          a->n_stages == 2 ? " = " : "",
          a->n_stages == 2 ? (snprintf(b3, sizeof b3, "%llu + %llu",
@@ -945,7 +958,7 @@ static void draw_costs(viz_renderer *vr, SDL_Rect p, const viz_anim *a) {
                                       (unsigned long long)viz_stage_params(&a->st[1])),
                              b3)
                           : "",
-         commas(a->std_cost.weights, b2, sizeof b2));
+         grouped ? "with 1 group" : "standard", commas(a->std_cost.weights, b2, sizeof b2));
     y += lineS;
     if (a->mode == VIZ_POINTWISE)
         text(vr, F_SMALL, C_DIM, p.x, y, AL_LEFT,
@@ -953,9 +966,9 @@ static void draw_costs(viz_renderer *vr, SDL_Rect p, const viz_anim *a) {
     else if (a->mode == VIZ_SEPARABLE)
         text(vr, F_SMALL, C_DIM, p.x, y, AL_LEFT, "MobileNet paper: ratio = 1 / (1/N + 1/9) for N output channels = %.2fx",
              1.0 / (1.0 / last->out.c + 1.0 / 9.0));
-    else if (a->mode == VIZ_DEPTHWISE || a->mode == VIZ_GROUPED)
-        text(vr, F_SMALL, C_DIM, p.x, y, AL_LEFT, "each filter reads %d of %d channels: %dx fewer MACs",
-             a->st[0].cin_g, a->in.c, a->in.c / a->st[0].cin_g);
+    else if (a->mode == VIZ_DEPTHWISE || grouped)
+        text(vr, F_SMALL, C_DIM, p.x, y, AL_LEFT, "each 3x3 filter reads %d of %d channels: %dx fewer MACs in the 3x3",
+             last->cin_g, last->in.c, last->in.c / last->cin_g);
 }
 
 /* What to notice, in the room between the computation and the costs. */
@@ -994,7 +1007,11 @@ static void draw_notes(viz_renderer *vr, SDL_Rect p, int y, const viz_anim *a, c
             }
             y += S(vr, 6);
         }
-        if (hand && a->mode == VIZ_POINTWISE)
+        if (hand && a->mode == VIZ_GROUPED)
+            snprintf(buf, sizeof buf,
+                     "Rows: R, G, B copied, then luminance, red minus green, blue minus yellow: "
+                     "six channels for the grouped 3x3 to split into segments.");
+        else if (hand && a->mode == VIZ_POINTWISE)
             snprintf(buf, sizeof buf,
                      "Rows: luminance, red minus green, blue minus yellow, average. A 1x1 conv "
                      "reads one pixel of every channel: it changes colours, not shapes.");
@@ -1004,7 +1021,7 @@ static void draw_notes(viz_renderer *vr, SDL_Rect p, int y, const viz_anim *a, c
                      "No neighbours are read, so this step mixes channels and nothing else.",
                      C, C);
     } else if (s->cin_g == 1) {
-        if (hand)
+        if (hand && a->mode != VIZ_GROUPED)
             snprintf(buf, sizeof buf,
                      "%c[c] is made from %c[c] alone, with its own 3x3 filter: red is blurred, "
                      "green shows vertical edges, blue is sharpened. Channels never mix: %d "
@@ -1019,7 +1036,7 @@ static void draw_notes(viz_renderer *vr, SDL_Rect p, int y, const viz_anim *a, c
         snprintf(buf, sizeof buf,
                  "%d groups: each filter reads the %d channels of its own segment, %d products "
                  "per value. 1 group is the standard conv, %d groups the depthwise conv (g / G).",
-                 s->groups, s->cin_g, (int)s->per, a->in.c);
+                 s->groups, s->cin_g, (int)s->per, s->in.c);
     } else {
         snprintf(buf, sizeof buf,
                  "One filter is a %dx%d window in each of the %d input channels: %d products per "
@@ -1084,8 +1101,12 @@ static const char *mode_title(const viz_anim *a, char *buf, size_t n) {
     case VIZ_DEPTHWISE: snprintf(buf, n, "Depthwise 3x3 convolution"); break;
     case VIZ_POINTWISE: snprintf(buf, n, "Pointwise (1x1) convolution"); break;
     case VIZ_SEPARABLE: snprintf(buf, n, "Depthwise separable = depthwise 3x3, then pointwise 1x1"); break;
-    case VIZ_GROUPED: snprintf(buf, n, "Grouped 3x3 convolution, %d group%s", a->st[0].groups,
-                               a->st[0].groups == 1 ? "" : "s"); break;
+    case VIZ_GROUPED: {
+        const viz_stage *g = &a->st[a->n_stages - 1];
+        snprintf(buf, n, "%s 3x3 convolution, %d group%s", a->n_stages == 2 ? "1x1, then grouped" : "Grouped",
+                 g->groups, g->groups == 1 ? "" : "s");
+        break;
+    }
     default: snprintf(buf, n, "?");
     }
     return buf;
@@ -1102,7 +1123,9 @@ static const char *mode_sentence(const viz_anim *a) {
     case VIZ_SEPARABLE:
         return "First filter each channel on its own, then mix channels pixel by pixel (MobileNet, Xception).";
     case VIZ_GROUPED:
-        return "Channels are split into segments; a filter sees only its own segment (g / G: change groups).";
+        return a->n_stages == 2
+                   ? "A 1x1 conv makes 6 channels from R, G, B; a 3x3 filter then sees only its own segment of them (Inception style; g / G: groups)."
+                   : "Channels are split into segments; a filter sees only its own segment (g / G: change groups).";
     default: return "";
     }
 }
