@@ -116,11 +116,13 @@ typedef struct {
 } rp_time;
 
 /* Time g (parameters filled) with impl on `threads` threads (0 = all):
- * one warm-up run (unless tm->repeat == 1), then up to tm->repeat timed
- * runs within tm->budget_s; the median. When layer_s is not NULL it
- * receives g->n_layers per-layer seconds (median run's profile is not kept:
- * the mean over the timed runs). Failure to set up the executor gives
- * ok = false with the library's message. */
+ * one warm-up run (none when tm->repeat == 1), then timed runs until
+ * tm->repeat runs or tm->budget_s seconds (at least one); the median. A
+ * warm-up longer than twice the budget is kept as the single measurement
+ * (the reference loops on big graphs: warming up changes nothing there).
+ * When layer_s is not NULL it receives g->n_layers per-layer seconds, the
+ * mean over the timed runs. Failure to set up the executor gives ok = false
+ * with the library's message in `why`. */
 rp_time rp_time_graph(const cb_graph *g, cb_impl impl, int threads, const rp_timing *tm,
                       double *layer_s);
 

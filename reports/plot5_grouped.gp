@@ -1,5 +1,5 @@
 # plot5_grouped.gp — inception_grouped: MACs, params and time as the 3x3 conv's groups go from 1 to m.
-# Data: inception_grouped.csv (groups 1, macs 4, params 5, ref_ms 8, fast_ms 9)
+# Data: inception_grouped.csv (groups 1, macs 4, params 5, ref_ms 8, fast1_ms 9)
 if (!exists("scriptdir")) scriptdir = 'reports'
 if (!exists("outfile")) outfile = 'plot5_grouped.png'
 width = 1400
@@ -19,6 +19,6 @@ set ylabel 'MACs (millions) and parameters (thousands), log scale'
 plot f using 1:($4/1e6) skip 1 with linespoints lw 2 pt 7 ps 1.3 lc rgb c1 title 'MACs (M)', \
      f using 1:($5/1e3) skip 1 with linespoints lw 2 dt 2 pt 5 ps 1.1 lc rgb c3 title 'parameters (K)'
 set ylabel 'time (ms, log scale)'
-plot f using 1:9 skip 1 with linespoints lw 2 pt 9 ps 1.5 lc rgb c2 title 'fast kernels, all threads', \
+plot f using 1:9 skip 1 with linespoints lw 2 pt 9 ps 1.5 lc rgb c2 title 'fast kernels, 1 thread', \
      f using 1:8 skip 1 with linespoints lw 2 dt 3 pt 4 ps 1.3 lc rgb c4 title 'reference loops, 1 thread'
 unset multiplot

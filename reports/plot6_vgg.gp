@@ -1,6 +1,6 @@
 # plot6_vgg.gp — n stacked 3x3 convs vs one (2n+1)x(2n+1) conv: params, MACs, time vs receptive field.
 # Data: vgg_receptive_field.csv (n,rf,input,vgg_params,kxk_params,vgg_macs,kxk_macs,vgg_ref_ms,kxk_ref_ms,
-#                                vgg_fast_ms,kxk_fast_ms)
+#                                vgg_fast1_ms,kxk_fast1_ms)
 if (!exists("scriptdir")) scriptdir = 'reports'
 if (!exists("outfile")) outfile = 'plot6_vgg.png'
 width = 1400
@@ -20,7 +20,7 @@ plot f using 2:($4/1e3) skip 1 with linespoints lw 2 pt 7 ps 1.3 lc rgb c1 title
 set ylabel 'MACs (millions)'
 plot f using 2:($6/1e6) skip 1 with linespoints lw 2 pt 7 ps 1.3 lc rgb c1 title 'n × 3×3', \
      f using 2:($7/1e6) skip 1 with linespoints lw 2 pt 5 ps 1.3 lc rgb c2 title 'one k×k'
-set ylabel 'time (ms, log scale)'
+set ylabel 'time on 1 thread (ms, log scale)'
 set logscale y
 plot f using 2:10 skip 1 with linespoints lw 2 pt 7 ps 1.3 lc rgb c1 title 'n × 3×3, fast', \
      f using 2:11 skip 1 with linespoints lw 2 pt 5 ps 1.3 lc rgb c2 title 'one k×k, fast', \

@@ -7,7 +7,7 @@ height = 760
 load scriptdir.'/common.gp'
 f = datadir.'/network_stack.csv'
 
-set title "Share of MACs and of forward-pass time by layer type (fast kernels)" font ',16'
+set title "Share of MACs and of forward-pass time (fast kernels, 1 thread) by layer type" font ',16'
 set style data histograms
 set style histogram rowstacked
 set style fill solid 0.9 border lc rgb '#ffffff'
