@@ -1,6 +1,7 @@
 # Fuzz targets (tests/fuzz/): the .npy reader, the --shape and --set parsers
-# (with the block builders behind --set), the --params DIR loader and the
-# benchmark-JSON reader of convblocks-bench-compare.
+# (with the block builders behind --set), the --params DIR loader, the
+# benchmark-JSON reader of convblocks-bench-compare, and the fast executor
+# against the reference one on small random graphs (exec).
 #
 # With -DCB_FUZZ=ON (clang; `make fuzz` and `make test` configure build-fuzz/)
 # each is a libFuzzer binary, and CTest label "fuzz" runs each for a fixed
@@ -9,7 +10,7 @@
 # runs it over the committed seed corpus and regression inputs, so the plain
 # and the ASan+UBSan builds check them too.
 set(CB_FUZZ_DIR ${CMAKE_CURRENT_SOURCE_DIR}/fuzz)
-set(CB_FUZZ_TARGETS npy shape set params)
+set(CB_FUZZ_TARGETS npy shape set params exec)
 set(CB_FUZZ_RUNS 20000 CACHE STRING "Executions per fuzz target under CTest (label fuzz)")
 
 pkg_check_modules(CB_FUZZ_CJSON IMPORTED_TARGET libcjson)
@@ -33,9 +34,14 @@ foreach(t ${CB_FUZZ_TARGETS})
     add_executable(${exe} ${srcs})
     target_link_options(${exe} PRIVATE -fsanitize=fuzzer)
     add_dependencies(cb_fuzzers ${exe})
+    # exec builds and runs two executors per input (~300/s): fewer runs
+    set(runs ${CB_FUZZ_RUNS})
+    if(t STREQUAL "exec")
+      math(EXPR runs "${CB_FUZZ_RUNS} / 5")
+    endif()
     add_test(NAME fuzz_${t}
       COMMAND sh ${CB_FUZZ_DIR}/run.sh $<TARGET_FILE:${exe}> ${CB_FUZZ_DIR}/corpus/${t}
-              ${CMAKE_BINARY_DIR}/fuzz-work/${t} runs ${CB_FUZZ_RUNS})
+              ${CMAKE_BINARY_DIR}/fuzz-work/${t} runs ${runs})
     set_tests_properties(fuzz_${t} PROPERTIES LABELS fuzz TIMEOUT 600)
   else()
     set(exe fuzz_${t}_replay)
