@@ -319,22 +319,33 @@ static const char *num_fit(viz_renderer *vr, float v, int w, char *buf, size_t n
 /* Word-wrapped text in width w; returns the y below it. */
 static int paragraph(viz_renderer *vr, int font, SDL_Color col, int x, int y, int w,
                      const char *s) {
-    char line[1100], trial[1100];
+    char line[640], trial[640];
+    size_t len = 0;
     line[0] = '\0';
     while (*s) {
         const char *e = s;
         while (*e && *e != ' ') e++;
-        snprintf(trial, sizeof trial, "%s%s%.*s", line, line[0] ? " " : "", (int)(e - s), s);
-        if (line[0] && text_width(vr, font, trial) > w) {
+        size_t wl = (size_t)(e - s);
+        if (wl > 200) wl = 200;
+        size_t tl = len;
+        memcpy(trial, line, len);
+        if (len) trial[tl++] = ' ';
+        memcpy(trial + tl, s, wl);
+        tl += wl;
+        trial[tl] = '\0';
+        if (len && (text_width(vr, font, trial) > w || tl > 400)) {
             text(vr, font, col, x, y, AL_LEFT, "%s", line);
             y += vr->line[font];
-            snprintf(line, sizeof line, "%.*s", (int)(e - s), s);
+            memcpy(line, s, wl);
+            len = wl;
+            line[len] = '\0';
         } else {
-            snprintf(line, sizeof line, "%s", trial);
+            memcpy(line, trial, tl + 1);
+            len = tl;
         }
         s = *e ? e + 1 : e;
     }
-    if (line[0]) {
+    if (len) {
         text(vr, font, col, x, y, AL_LEFT, "%s", line);
         y += vr->line[font];
     }
@@ -882,7 +893,7 @@ static int draw_value(viz_renderer *vr, SDL_Rect p, int y, const viz_anim *a, in
             num(tp.x, b2, sizeof b2);
             snprintf(xb, sizeof xb, tp.x < 0 ? "(%s)" : "%s", b2);
             tl += (size_t)snprintf(terms + tl, sizeof terms - tl, "%s%s\u00b7%s",
-                                   (r > done - show || done > show) ? " + " : " ",
+                                   (r > done - show || done > show) ? " + " : "",
                                    num(tp.w, b1, sizeof b1), xb);
         }
         if (text_width(vr, F_MONO, terms) <= p.w) break;
