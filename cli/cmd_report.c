@@ -261,10 +261,12 @@ static double ms(const rp_time *t) { return t->ok ? t->median_s * 1e3 : 0.0; }
 static rp_time time_graph(report *r, const cb_graph *g, cb_impl impl, int threads, double *layer_s) {
     rp_time t = rp_time_graph(g, impl, threads, &r->tm, layer_s);
     if (!t.ok) {
-        if (impl == CB_IMPL_REF && strstr(t.why, "not timed above"))
-            note_missing(r, "Reference-kernel times of graphs above %llu MACs: the plain loops run at "
-                            "a few hundred MMAC/s, which would take minutes (their cells say 'not measured').",
-                         (unsigned long long)r->tm.ref_max_macs);
+        if (impl == CB_IMPL_REF && strstr(t.why, "not timed above")) {
+            char h[32];
+            note_missing(r, "Reference-loop times of graphs above %s MACs%s: the plain loops run at a few "
+                            "hundred MMAC/s, so these would take minutes (their cells say 'not measured').",
+                         rp_human((double)r->tm.ref_max_macs, h, sizeof h), r->quick ? " (--quick)" : "");
+        }
         else
             note_missing(r, "%s kernels: %s", cb_impl_name(impl), t.why);
     } else if (impl == CB_IMPL_FAST) {
@@ -818,6 +820,21 @@ typedef struct {
 
 enum { P_BLOCKS, P_SEP, P_MACS_TIME, P_ROOF, P_GROUPED, P_VGG, P_MOBILENET, P_NETS, P_THREADS, N_PLOTS };
 
+/* Any non-empty cell in column `col`? */
+static bool has_value(const rp_table *t, const char *col) {
+    int c = rp_col(t, col);
+    for (int i = 0; i < t->nrows; i++)
+        if (*rp_get(t, i, c)) return true;
+    return false;
+}
+
+/* Any row whose first cell is `first`? */
+static bool has_row(const rp_table *t, const char *first) {
+    for (int i = 0; i < t->nrows; i++)
+        if (strcmp(rp_get(t, i, 0), first) == 0) return true;
+    return false;
+}
+
 static void plan_plots(report *r, plot_def *p) {
     static const char *stems[N_PLOTS] = {"plot1_blocks",    "plot2_separable", "plot3_macs_vs_time",
                                          "plot4_roofline",  "plot5_grouped",   "plot6_vgg",
@@ -838,9 +855,27 @@ static void plan_plots(report *r, plot_def *p) {
         p[i].available = true;
         p[i].why_not = NULL;
     }
-    if (!r->have_machine || r->roofline.nrows == 0) {
+    if (!r->have_machine) {
         p[P_ROOF].available = false;
-        p[P_ROOF].why_not = "no machine ceilings or no fast timings";
+        p[P_ROOF].why_not = "the machine's ceilings could not be measured";
+    }
+    /* gnuplot stops on a panel with no valid point at all (and crashes on empty
+     * label sets), so a plot whose measured series are all empty is not drawn */
+    if (!has_value(&r->sep, "fast_speedup")) {
+        p[P_MACS_TIME].available = false;
+        p[P_MACS_TIME].why_not = "no fast-kernel timings of the separable pairs";
+    }
+    if (!has_row(&r->roofline, "op") || !has_row(&r->roofline, "block")) {
+        p[P_ROOF].available = false;
+        p[P_ROOF].why_not = "no fast-kernel timings of ops and blocks";
+    }
+    if (!has_value(&r->grouped, "fast1_ms") && !has_value(&r->grouped, "ref_ms")) {
+        p[P_GROUPED].available = false;
+        p[P_GROUPED].why_not = "no timings of inception_grouped";
+    }
+    if (!has_value(&r->vgg, "vgg_fast1_ms") && !has_value(&r->vgg, "vgg_ref_ms")) {
+        p[P_VGG].available = false;
+        p[P_VGG].why_not = "no timings of the VGG stacks";
     }
     if (r->mbn.nrows == 0) {
         p[P_MOBILENET].available = false;
