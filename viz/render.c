@@ -56,6 +56,7 @@ typedef struct {
     uint32_t color;
     SDL_Texture *tex;
     int w, h;
+    uint64_t used;   /* the frame it was last drawn in */
 } text_entry;
 
 #define MAX_SLOTS 3 /* tensors shown: x, [h,] y */
@@ -68,6 +69,7 @@ struct viz_renderer {
     int line[F_COUNT];              /* line height of each font */
     text_entry cache[CACHE_SLOTS];
     int cache_n;
+    uint64_t frame;                 /* frames drawn, for the cache */
     /* One streaming texture per channel of each tensor shown, plus the photo. */
     SDL_Texture *tex[MAX_SLOTS][VIZ_MAX_CHANNELS];
     int tex_w[MAX_SLOTS], tex_h[MAX_SLOTS], tex_c[MAX_SLOTS];
@@ -103,17 +105,46 @@ static uint32_t hash_text(const char *s, int font, uint32_t color) {
     return h;
 }
 
+/* When the cache is full, drop what the last two frames did not draw (the
+ * numbers that changed) and keep the rest (labels, kernel weights), so a
+ * fast animation never pays for re-rendering every string at once. */
+static void cache_evict(viz_renderer *vr) {
+    static text_entry keep[CACHE_SLOTS];
+    int n = 0;
+    for (int k = 0; k < CACHE_SLOTS; k++) {
+        text_entry *e = &vr->cache[k];
+        if (!e->s) continue;
+        if (e->used + 2 >= vr->frame && n < CACHE_MAX / 2) {
+            keep[n++] = *e;
+        } else {
+            free(e->s);
+            SDL_DestroyTexture(e->tex);
+        }
+    }
+    memset(vr->cache, 0, sizeof vr->cache);
+    vr->cache_n = 0;
+    for (int k = 0; k < n; k++) {
+        uint32_t h = hash_text(keep[k].s, keep[k].font, keep[k].color) % CACHE_SLOTS;
+        while (vr->cache[h].s) h = (h + 1) % CACHE_SLOTS;
+        vr->cache[h] = keep[k];
+        vr->cache_n++;
+    }
+}
+
 static const text_entry *text_get(viz_renderer *vr, int font, SDL_Color col, const char *s) {
     uint32_t c = pack(col);
     uint32_t h = hash_text(s, font, c) % CACHE_SLOTS;
     for (;;) {
         text_entry *e = &vr->cache[h];
         if (!e->s) break;
-        if (e->font == font && e->color == c && strcmp(e->s, s) == 0) return e;
+        if (e->font == font && e->color == c && strcmp(e->s, s) == 0) {
+            e->used = vr->frame;
+            return e;
+        }
         h = (h + 1) % CACHE_SLOTS;
     }
     if (vr->cache_n >= CACHE_MAX) {
-        cache_clear(vr);
+        cache_evict(vr);
         return text_get(vr, font, col, s);
     }
     SDL_Surface *surf = TTF_RenderUTF8_Blended(vr->font[font], s, col);
@@ -126,6 +157,7 @@ static const text_entry *text_get(viz_renderer *vr, int font, SDL_Color col, con
     e->tex = tex;
     e->w = surf->w;
     e->h = surf->h;
+    e->used = vr->frame;
     SDL_FreeSurface(surf);
     if (!tex || !e->s) {
         free(e->s);
@@ -1278,6 +1310,7 @@ void viz_render(viz_renderer *vr, int w, int h, const viz_anim *a, const viz_vie
         vr->s = s;
         open_fonts(vr, s, NULL, 0);
     }
+    vr->frame++;
     SDL_SetRenderDrawBlendMode(vr->r, SDL_BLENDMODE_BLEND);
     fill(vr, (SDL_Rect){0, 0, w, h}, C_BG);
     update_textures(vr, a, v);
