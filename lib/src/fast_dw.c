@@ -198,12 +198,17 @@ __attribute__((target("avx2,fma"))) static inline void store8(float *y, __m256 v
 /* Epilogue with the flags known at compile time (the callers below are
  * instantiated once per combination, so the inner loop has no branches). */
 #define CB_AI __attribute__((target("avx2,fma"), always_inline)) static inline
-CB_AI void store8c(float *y, __m256 v, __m256 bias, const float *res, int n, const int relu_pre,
-                   const int has_res, const int relu_post) {
+/* n < 8 stores only n values when `last` (8 lanes would leave the
+ * channel's plane); otherwise it stores all 8 lanes, spilling garbage into
+ * the following rows of the same plane, which the caller writes
+ * afterwards: VMASKMOVPS stores are microcoded and slow on AMD Zen, so
+ * they are kept to the end of each plane. */
+CB_AI void store8c(float *y, __m256 v, __m256 bias, const float *res, int n, int last,
+                   const int relu_pre, const int has_res, const int relu_post) {
     const __m256 zero = _mm256_setzero_ps();
     v = _mm256_add_ps(v, bias);
     if (relu_pre) v = _mm256_max_ps(v, zero);
-    if (n == 8) {
+    if (n == 8 || !last) {
         if (has_res) v = _mm256_add_ps(v, _mm256_loadu_ps(res));
         if (relu_post) v = _mm256_max_ps(v, zero);
         _mm256_storeu_ps(y, v);
@@ -261,7 +266,7 @@ CB_AI __m256 row1_3x3(const float *r0, const float *r1, const float *r2, const _
  * of 8 first, then one masked chunk for the row's end. */
 CB_AI void body_3x3s1(const cb_fast_dw *d, plane_geom g, const float *P, const float *wc, float bias,
                       const float *resc, float *yc, const int rp, const int hr, const int rq) {
-    const int OH = d->out.h, OW = d->out.w, full = OW / 8 * 8;
+    const int OH = d->out.h, OW = d->out.w, full = OW / 8 * 8, plane = OH * OW;
     const size_t ld = (size_t)g.ld;
     __m256 w[9];
     for (int t = 0; t < 9; t++) w[t] = _mm256_set1_ps(wc[t]);
@@ -271,18 +276,21 @@ CB_AI void body_3x3s1(const cb_fast_dw *d, plane_geom g, const float *P, const f
         const float *r0 = P + (size_t)i * ld, *r1 = r0 + ld, *r2 = r1 + ld, *r3 = r2 + ld;
         float *y0 = yc + (size_t)i * OW, *y1 = y0 + OW;
         const float *q0 = hr ? resc + (size_t)i * OW : NULL, *q1 = hr ? q0 + OW : NULL;
-        int j = 0;
-        for (; j < full; j += 8) {
+        /* the row ends first: their 8-lane stores spill into the next row's
+         * start, which the full chunks below (or the next pair) rewrite */
+        if (full < OW) {
             __m256 o0, o1;
-            rows2_3x3(r0 + j, r1 + j, r2 + j, r3 + j, w, &o0, &o1);
-            store8c(y0 + j, o0, vb, hr ? q0 + j : NULL, 8, rp, hr, rq);
-            store8c(y1 + j, o1, vb, hr ? q1 + j : NULL, 8, rp, hr, rq);
+            rows2_3x3(r0 + full, r1 + full, r2 + full, r3 + full, w, &o0, &o1);
+            store8c(y0 + full, o0, vb, hr ? q0 + full : NULL, OW - full,
+                    i * OW + full + 8 > plane, rp, hr, rq);
+            store8c(y1 + full, o1, vb, hr ? q1 + full : NULL, OW - full,
+                    (i + 1) * OW + full + 8 > plane, rp, hr, rq);
         }
-        if (j < OW) {
+        for (int j = 0; j < full; j += 8) {
             __m256 o0, o1;
             rows2_3x3(r0 + j, r1 + j, r2 + j, r3 + j, w, &o0, &o1);
-            store8c(y0 + j, o0, vb, hr ? q0 + j : NULL, OW - j, rp, hr, rq);
-            store8c(y1 + j, o1, vb, hr ? q1 + j : NULL, OW - j, rp, hr, rq);
+            store8c(y0 + j, o0, vb, hr ? q0 + j : NULL, 8, 0, rp, hr, rq);
+            store8c(y1 + j, o1, vb, hr ? q1 + j : NULL, 8, 0, rp, hr, rq);
         }
     }
     for (; i < OH; i++) {
@@ -291,8 +299,8 @@ CB_AI void body_3x3s1(const cb_fast_dw *d, plane_geom g, const float *P, const f
         const float *q0 = hr ? resc + (size_t)i * OW : NULL;
         for (int j = 0; j < OW; j += 8) {
             int n = OW - j < 8 ? OW - j : 8;
-            store8c(y0 + j, row1_3x3(r0 + j, r1 + j, r2 + j, w), vb, hr ? q0 + j : NULL, n, rp, hr,
-                    rq);
+            store8c(y0 + j, row1_3x3(r0 + j, r1 + j, r2 + j, w), vb, hr ? q0 + j : NULL, n,
+                    i * OW + j + 8 > plane, rp, hr, rq);
         }
     }
 }
@@ -326,7 +334,7 @@ static dw_channel_fn pick_3x3s1(const cb_fast_epi *e) {
  * output j reads padded column 2j + v = even[j], odd[j], even[j+1]. */
 CB_AI void body_3x3s2(const cb_fast_dw *d, plane_geom g, const float *P, const float *wc, float bias,
                       const float *resc, float *yc, const int rp, const int hr, const int rq) {
-    const int OH = d->out.h, OW = d->out.w, sh = d->p.stride_h;
+    const int OH = d->out.h, OW = d->out.w, sh = d->p.stride_h, plane = OH * OW;
     const size_t ld = (size_t)g.ld, half = ld / 2;
     __m256 w[9];
     for (int t = 0; t < 9; t++) w[t] = _mm256_set1_ps(wc[t]);
@@ -347,7 +355,7 @@ CB_AI void body_3x3s2(const cb_fast_dw *d, plane_geom g, const float *P, const f
             s2 = _mm256_fmadd_ps(w[8], _mm256_loadu_ps(r2 + j + 1), s2);
             int n = OW - j < 8 ? OW - j : 8;
             store8c(y0 + j, _mm256_add_ps(_mm256_add_ps(s0, s1), s2), vb, hr ? q0 + j : NULL, n,
-                    rp, hr, rq);
+                    i * OW + j + 8 > plane, rp, hr, rq);
         }
     }
 }
@@ -424,6 +432,13 @@ void cb_fast_dw_run(const cb_fast_dw *d, const float *x, float *y, const cb_fast
             float *yc = y + (size_t)c * out_plane;
 #ifdef CB_X86
             if (avx2) {
+                /* small planes are latency-bound on their first touch: ask for
+                 * the next channel's input while this one is computed */
+                if (in_plane <= 4096 && c + 1 < C) {
+                    const char *nx = (const char *)(x + (size_t)(c + 1) * in_plane);
+                    for (size_t b = 0; b < in_plane * sizeof(float); b += 64)
+                        _mm_prefetch(nx + b, _MM_HINT_T0);
+                }
                 fill_plane_avx2(d, g, x + (size_t)c * in_plane, P, tmp);
                 if (kh == 3 && kw == 3 && d->p.stride_w == 1 && d->p.stride_h == 1)
                     pick_3x3s1(e)(d, g, P, wc, d->bias[c], resc, yc);
