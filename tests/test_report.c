@@ -394,7 +394,8 @@ static void test_block_costs_equal_cost_model(void **state) {
         char args[128];
         snprintf(args, sizeof args, "%s", cell(t, r, "args"));
         cb_error err;
-        for (char *save = NULL, *kv = strtok_r(args, " ", &save); kv; kv = strtok_r(NULL, " ", &save))
+        for (char *save = NULL, *kv = strtok_r(args, " ", &save); kv && strchr(kv, '=');
+             kv = strtok_r(NULL, " ", &save))
             assert_int_equal(cb_args_set(&a, kv, &err), CB_OK);
         cb_shape in = {288, 35, 35};
         cb_graph *g = NULL;
@@ -422,7 +423,7 @@ static void test_separable_ratios_lie_on_theory(void **state) {
         assert_int_equal(sep * k * k * n, std * (n + k * k));
         double ratio = strtod(cell(t, r, "mac_ratio"), NULL), theory = strtod(cell(t, r, "theory"), NULL);
         assert_true(ratio > 0 && theory > 0);
-        assert_true(ratio / theory - 1 < 1e-12 && theory / ratio - 1 < 1e-12);
+        assert_true(ratio / theory - 1 < 1e-9 && theory / ratio - 1 < 1e-9);  /* printed with 10 digits */
         if (*cell(t, r, "std_ref_counted")) assert_int_equal(cell_u64(t, r, "std_ref_counted"), std);
         if (*cell(t, r, "sep_ref_counted")) assert_int_equal(cell_u64(t, r, "sep_ref_counted"), sep);
     }
