@@ -120,7 +120,7 @@ typedef struct {
     bool have_machine;
     char gnuplot[4096], gpdir[4096];
     char cmdline[1024];
-    rp_buf missing;             /* <li> items: what could not be measured */
+    rp_table missing;           /* one row per thing that could not be measured */
     int step;
     double t_step, t_start;
     char date[64];
@@ -170,12 +170,9 @@ static void note_missing(report *r, const char *fmt, ...) {
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    rp_buf item = {0};
-    rp_puts(&item, "<li>");
-    rp_put_html(&item, msg);
-    rp_puts(&item, "</li>\n");
-    if (!item.oom && !(r->missing.p && strstr(r->missing.p, item.p))) rp_puts(&r->missing, item.p);
-    rp_buf_free(&item);
+    for (int i = 0; i < r->missing.nrows; i++)
+        if (strcmp(rp_get(&r->missing, i, 0), msg) == 0) return;
+    rp_cell(&r->missing, msg);
 }
 
 /* ---- building graphs --------------------------------------------------------- */
@@ -899,7 +896,6 @@ static cb_status step_plots(report *r, plot_def *p, cb_error *err) {
     int n = 0;
     for (int i = 0; i < N_PLOTS; i++) n += p[i].available;
     step_begin(r, "drawing %d plots with gnuplot (PNG and SVG)", n);
-    rp_table_init(&r->plots, "gnuplot_status", "plot,format,exit_status,message");
     char logs[4200];
     snprintf(logs, sizeof logs, "%s/logs", r->out);
     cb_status s = rp_mkdirs(logs, err);
@@ -1184,7 +1180,7 @@ static cb_status write_page(report *r, const plot_def *p, cb_error *err) {
                       "%.2f on %d CPUs), so measured times are slower and noisier than the machine can do; "
                       "costs (MACs, parameters, bytes) are exact regardless.</p>\n",
                   r->load_start, r->m.logical_cpus);
-    if (r->missing.n) {
+    if (r->missing.nrows) {
         rp_puts(&h, "<p class=\"note\">Some things could not be measured in this run; they are listed "
                     "<a href=\"#missing\">at the end</a> and left empty in the data.</p>\n");
     }
@@ -1323,9 +1319,13 @@ static cb_status write_page(report *r, const plot_def *p, cb_error *err) {
                 "<code>machine.csv</code>, <code>paper_figures.csv</code>, <code>gnuplot_status.csv</code>).</p>\n");
 
     rp_puts(&h, "<h2 id=\"missing\">Not measured in this run</h2>\n");
-    if (r->missing.n) {
+    if (r->missing.nrows) {
         rp_puts(&h, "<ul class=\"missing\">\n");
-        rp_puts(&h, r->missing.p);
+        for (int i = 0; i < r->missing.nrows; i++) {
+            rp_puts(&h, "<li>");
+            rp_put_html(&h, rp_get(&r->missing, i, 0));
+            rp_puts(&h, "</li>\n");
+        }
         rp_puts(&h, "</ul>\n");
     } else {
         rp_puts(&h, "<p>Everything was measured.</p>\n");
@@ -1339,25 +1339,33 @@ static cb_status write_page(report *r, const plot_def *p, cb_error *err) {
 }
 
 static rp_table *all_tables(report *r, int i) {
-    rp_table *t[] = {&r->ceilings, &r->common, &r->blocks,    &r->ops,       &r->sep,
-                     &r->grouped,  &r->vgg,    &r->mbn,       &r->mbn_types, &r->nets,
+    rp_table *t[] = {&r->ceilings,  &r->common,    &r->blocks,     &r->ops,      &r->sep,
+                     &r->grouped,   &r->vgg,       &r->mbn,        &r->mbn_types, &r->nets,
                      &r->net_types, &r->net_stack, &r->net_layers, &r->roofline, &r->threads_t,
-                     &r->paper};
+                     &r->paper,     &r->missing,   &r->plots};
     return i < (int)(sizeof t / sizeof t[0]) ? t[i] : NULL;
 }
 
-static cb_status write_data(report *r, cb_error *err) {
-    rp_buf j = {0};
-    rp_printf(&j, "{\n  \"generator\": \"convblocks report\",\n  \"date\": \"%s\",\n  \"quick\": %s,\n"
-                  "  \"threads\": %d,\n  \"repeat\": %d,\n",
-              r->date, r->quick ? "true" : "false", r->threads, r->tm.repeat);
+/* Every table as CSV (what the gnuplot scripts read), before plotting. */
+static cb_status write_csvs(report *r, cb_error *err) {
     for (int i = 0; all_tables(r, i); i++) {
         rp_table *t = all_tables(r, i);
+        if (t == &r->plots) continue;   /* written by step_plots */
         cb_status s = rp_table_write_csv(t, r->out, err);
-        if (s != CB_OK) {
-            rp_buf_free(&j);
-            return s;
-        }
+        if (s != CB_OK) return s;
+    }
+    return CB_OK;
+}
+
+/* report.json: every table, what was not measured and gnuplot's status, after plotting. */
+static cb_status write_json(report *r, cb_error *err) {
+    rp_buf j = {0};
+    rp_printf(&j, "{\n  \"generator\": \"convblocks report\",\n  \"date\": \"%s\",\n  \"quick\": %s,\n"
+                  "  \"threads\": %d,\n  \"repeat\": %d,\n  \"budget_s\": %g,\n  \"ref_max_macs\": %llu,\n",
+              r->date, r->quick ? "true" : "false", r->threads, r->tm.repeat, r->tm.budget_s,
+              (unsigned long long)r->tm.ref_max_macs);
+    for (int i = 0; all_tables(r, i); i++) {
+        rp_table *t = all_tables(r, i);
         rp_printf(&j, "%s  \"%s\": ", i ? ",\n" : "", t->name);
         rp_table_json(t, &j);
     }
@@ -1475,6 +1483,8 @@ int cmd_report(int argc, char **argv) {
     gmtime_r(&now, &utc);
     strftime(r->date, sizeof r->date, "%Y-%m-%d %H:%M UTC", &utc);
     r->t_start = rp_now();
+    rp_table_init(&r->missing, "not_measured", "what");
+    rp_table_init(&r->plots, "gnuplot_status", "plot,format,exit_status,message");
 
     plot_def plots[N_PLOTS];
     step_machine(r);
@@ -1493,19 +1503,19 @@ int cmd_report(int argc, char **argv) {
     if (s == CB_OK) {
         derived_tables(r);
         plan_plots(r, plots);
-        s = write_data(r, &err);
+        s = write_csvs(r, &err);
     }
     if (s == CB_OK) s = step_plots(r, plots, &err);
     if (s == CB_OK) {
-        step_begin(r, "writing the page");
-        s = write_page(r, plots, &err);
+        step_begin(r, "writing report.json and the page");
+        s = write_json(r, &err);
+        if (s == CB_OK) s = write_page(r, plots, &err);
         if (s == CB_OK) step_end(r);
     }
 
     for (int i = 0; all_tables(r, i); i++) rp_table_free(all_tables(r, i));
-    rp_table_free(&r->plots);
     for (int i = 0; i < r->nblocks; i++) cb_graph_free(r->bg[i]);
-    rp_buf_free(&r->missing);
+
     if (s != CB_OK) {
         fputc('\n', stderr);
         rc = cli_fail("report", s, "%s", err.msg);

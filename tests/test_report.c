@@ -246,7 +246,7 @@ static const char *CSVS[] = {"blocks.csv", "blocks_common.csv", "ops.csv", "sepa
                              "inception_grouped.csv", "vgg_receptive_field.csv", "mobilenet_tradeoffs.csv",
                              "mobilenet_types.csv", "networks.csv", "network_types.csv", "network_stack.csv",
                              "network_layers.csv", "roofline.csv", "threads.csv", "machine.csv",
-                             "paper_figures.csv", "gnuplot_status.csv"};
+                             "paper_figures.csv", "gnuplot_status.csv", "not_measured.csv"};
 
 static void test_prints_the_page_path(void **state) {
     (void)state;
@@ -506,6 +506,12 @@ static void test_page_shows_the_cost_commands_numbers(void **state) {
         found = true;
     }
     assert_true(found);
+    /* gnuplot's status is in the JSON too, all zero */
+    cJSON *gp = cJSON_GetObjectItem(rep, "gnuplot_status");
+    assert_true(cJSON_IsArray(gp));
+    assert_true(cJSON_GetArraySize(gp) > 0);
+    cJSON_ArrayForEach(b, gp) assert_true(cJSON_GetObjectItem(b, "exit_status")->valuedouble == 0);
+    assert_true(cJSON_IsArray(cJSON_GetObjectItem(rep, "not_measured")));
     cJSON_Delete(rep);
 }
 
