@@ -9,6 +9,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include <dirent.h>
+#include <math.h>
 #include <stdbool.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -293,6 +294,21 @@ static void test_bad_input(void **state) {
     assert_int_equal(run("--input", npy, "--screenshot", shot, NULL), 1);
     assert_one_line_error();
     assert_non_null(strstr(errtext, "rank2.npy"));
+    unlink(npy);
+    /* A feature map holding a NaN. */
+    float nanmap[2 * 3 * 4] = {0};
+    nanmap[17] = NAN;
+    assert_int_equal(cb_npy_write(npy, 3, (int[]){2, 3, 4}, nanmap, NULL), CB_OK);
+    assert_int_equal(run("--input", npy, "--screenshot", shot, NULL), 1);
+    assert_one_line_error();
+    assert_non_null(strstr(errtext, "(1, 1, 1) is not finite"));
+    unlink(npy);
+    /* A feature map too large to show every pixel. */
+    static float big[3 * 200 * 200];
+    assert_int_equal(cb_npy_write(npy, 3, (int[]){3, 200, 200}, big, NULL), CB_OK);
+    assert_int_equal(run("--input", npy, "--screenshot", shot, NULL), 1);
+    assert_one_line_error();
+    assert_non_null(strstr(errtext, "too large"));
     unlink(npy);
     /* --params that do not fit a photo's 3 channels. */
     char *dir = path_in("params");

@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -263,6 +264,14 @@ static cb_status load_npy(const char *path, input *in, cb_error *err) {
         return st;
     }
     size_t n = (size_t)cb_shape_numel(s);
+    for (size_t q = 0; q < n; q++) {
+        if (!isfinite(t.data[q])) {
+            size_t hw = (size_t)s.h * s.w;
+            cb_tensor_free(&t);
+            return cb_fail(err, CB_ERR_FORMAT, "%s: value at (%zu, %zu, %zu) is not finite", path,
+                           q / hw, (q % hw) / (size_t)s.w, q % (size_t)s.w);
+        }
+    }
     in->x = malloc(n * sizeof(float));
     if (!in->x) {
         cb_tensor_free(&t);
@@ -285,6 +294,7 @@ typedef struct {
     viz_view view;
     viz_renderer *vr;
     SDL_Renderer *r;
+    SDL_Window *win;   /* live only */
     bool show_fps;
 } app;
 
@@ -295,12 +305,20 @@ static int next_groups(int c, int g, int dir) {
     return g;
 }
 
+static void set_title(app *A) {
+    if (!A->win) return;
+    char t[128];
+    snprintf(t, sizeof t, "convblocks-viz: %s", viz_mode_name(A->anim.mode));
+    SDL_SetWindowTitle(A->win, t);
+}
+
 static cb_status set_mode(app *A, viz_mode m, cb_error *err) {
     viz_anim next;
     cb_status st = viz_anim_init(&next, m, A->in.shape, A->in.x, &A->w, err);
     if (st != CB_OK) return st;
     viz_anim_free(&A->anim);
     A->anim = next;
+    set_title(A);
     A->view.pin.on = false;
     A->view.player.budget = 0;
     return CB_OK;
@@ -462,6 +480,8 @@ static int run_live(app *A) {
                                        SDL_WINDOWPOS_CENTERED, o->w, o->h,
                                        SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI);
     if (!win) return fail("cannot open a window", SDL_GetError(), 1);
+    A->win = win;
+    set_title(A);
     A->r = SDL_CreateRenderer(win, -1, SDL_RENDERER_ACCELERATED | SDL_RENDERER_PRESENTVSYNC);
     if (!A->r) A->r = SDL_CreateRenderer(win, -1, SDL_RENDERER_SOFTWARE);
     if (!A->r) {
@@ -569,6 +589,7 @@ static int run_live(app *A) {
     A->vr = NULL;
     SDL_DestroyRenderer(A->r);
     SDL_DestroyWindow(win);
+    A->win = NULL;
     return 0;
 }
 
