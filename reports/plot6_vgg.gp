@@ -22,6 +22,7 @@ plot f using 2:($6/1e6) skip 1 with linespoints lw 2 pt 7 ps 1.3 lc rgb c1 title
      f using 2:($7/1e6) skip 1 with linespoints lw 2 pt 5 ps 1.3 lc rgb c2 title 'one k×k'
 set ylabel 'time on 1 thread (ms, log scale)'
 set logscale y
+set key bottom right
 plot f using 2:10 skip 1 with linespoints lw 2 pt 7 ps 1.3 lc rgb c1 title 'n × 3×3, fast', \
      f using 2:11 skip 1 with linespoints lw 2 pt 5 ps 1.3 lc rgb c2 title 'one k×k, fast', \
      f using 2:8 skip 1 with linespoints lw 2 dt 3 pt 6 ps 1.3 lc rgb c1 title 'n × 3×3, ref', \
