@@ -425,7 +425,10 @@ void cb_fast_dw_run(const cb_fast_dw *d, const float *x, float *y, const cb_fast
         float *P = ws + (size_t)omp_get_thread_num() * per_thread;
         float *tmp = P + (size_t)g.rows * g.ld;
         if (avx2) memset(P, 0, sizeof(float) * ((size_t)g.rows * g.ld + (size_t)g.ld));
-#pragma omp for schedule(static)
+        /* channels are handed out in small chunks: if the OS deschedules one
+         * thread (a shared VM), the other takes over its remaining channels
+         * instead of waiting at the barrier for a whole time slice */
+#pragma omp for schedule(dynamic, 4)
         for (int c = 0; c < C; c++) {
             const float *wc = d->w + (size_t)c * kh * kw;
             const float *resc = e->res ? e->res + (size_t)c * out_plane : NULL;
