@@ -474,6 +474,16 @@ static void handle_key(app *A, const SDL_KeyboardEvent *k, bool *quit) {
     }
 }
 
+/* Mouse positions come in window points; drawing is in pixels (they differ
+ * on high-DPI screens). */
+static void to_pixels(app *A, SDL_Window *win, int *x, int *y) {
+    int ww, wh, pw, ph;
+    SDL_GetWindowSize(win, &ww, &wh);
+    if (SDL_GetRendererOutputSize(A->r, &pw, &ph) != 0 || ww <= 0 || wh <= 0) return;
+    *x = (int)((long)*x * pw / ww);
+    *y = (int)((long)*y * ph / wh);
+}
+
 static int run_live(app *A) {
     const options *o = &A->opt;
     SDL_Window *win = SDL_CreateWindow("convblocks-viz", SDL_WINDOWPOS_CENTERED,
@@ -519,13 +529,15 @@ static int run_live(app *A) {
                 if (e.button.button != SDL_BUTTON_LEFT) break;
                 uint64_t t;
                 int st, oc, i, j;
+                int mx = e.button.x, my = e.button.y;
+                to_pixels(A, win, &mx, &my);
                 if (A->view.help) {
                     A->view.help = false;
-                } else if (viz_hit_timeline(A->vr, &A->anim, e.button.x, e.button.y, false, &t)) {
+                } else if (viz_hit_timeline(A->vr, &A->anim, mx, my, false, &t)) {
                     dragging = true;
                     A->view.player.playing = false;
                     viz_anim_seek(&A->anim, t);
-                } else if (viz_hit_output(A->vr, &A->anim, e.button.x, e.button.y, &st, &oc, &i, &j)) {
+                } else if (viz_hit_output(A->vr, &A->anim, mx, my, &st, &oc, &i, &j)) {
                     viz_pin *p = &A->view.pin;
                     if (p->on && p->stage == st && p->o == oc && p->i == i && p->j == j)
                         p->on = false;
@@ -538,7 +550,9 @@ static int run_live(app *A) {
             }
             case SDL_MOUSEMOTION: {
                 uint64_t t;
-                if (dragging && viz_hit_timeline(A->vr, &A->anim, e.motion.x, e.motion.y, true, &t))
+                int mx = e.motion.x, my = e.motion.y;
+                to_pixels(A, win, &mx, &my);
+                if (dragging && viz_hit_timeline(A->vr, &A->anim, mx, my, true, &t))
                     viz_anim_seek(&A->anim, t);
                 break;
             }

@@ -590,7 +590,6 @@ static void draw_tensors(viz_renderer *vr, SDL_Rect area, const viz_anim *a, con
     const int act = cur->stage;          /* active stage, n_stages when done */
     field pinf[MAX_SLOTS];
     trace_field(a, &v->pin, pinf);
-    char b1[32];
 
     /* One pixel scale for every tensor, so pixels line up in size across
      * columns: the largest that lets each column fit. */
@@ -727,7 +726,6 @@ static void draw_tensors(viz_renderer *vr, SDL_Rect area, const viz_anim *a, con
                 SDL_RenderSetClipRect(vr->r, NULL);
             }
         }
-        (void)b1;
     }
     /* A faint line from the input tap to the value it feeds. */
     if (tap_center.x >= 0 && out_center.x >= 0) {
