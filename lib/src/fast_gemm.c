@@ -493,23 +493,27 @@ void cb_fast_gemm_run(const cb_fast_gemm *g, const float *x, float *y, const cb_
     const int cin_g = g->in.c / g->groups;
     threads = cb_fast_threads_for((double)M * N * K * g->groups, threads);
 
-#pragma omp parallel num_threads(threads)
-    {
-        const int tid = omp_get_thread_num(), nt = omp_get_num_threads();
+    /* Work items: disjoint column ranges of C when there are enough panels
+     * (each item packs only its own part of B), otherwise disjoint row
+     * ranges (each item packs all of the small B itself, so no barrier is
+     * needed). With several threads there are two items per thread, handed
+     * out dynamically: on a shared VM a descheduled thread then holds up at
+     * most one item rather than its whole half. */
+    const int by_cols = npan >= 4 * threads || mpan < 2 * threads;
+    const int span = by_cols ? npan : mpan;
+    int items = threads == 1 ? 1 : 2 * threads;
+    if (items > span) items = span;
+
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
+    for (int it = 0; it < items * g->groups; it++) {
+        const int tid = omp_get_thread_num();
         float *bp = ws + (size_t)tid * CB_GEMM_KC * CB_GEMM_NC;
-        /* Threads take disjoint columns of C when there are enough panels
-         * (each packs only its own B); otherwise disjoint rows, each
-         * packing all of (small) B itself, which avoids a barrier. */
-        int p0 = 0, p1 = npan, q0 = 0, q1 = mpan;
-        if (npan >= 4 * nt || mpan < 2 * nt) {
-            p0 = (int)((long)npan * tid / nt);
-            p1 = (int)((long)npan * (tid + 1) / nt);
-        } else {
-            q0 = (int)((long)mpan * tid / nt);
-            q1 = (int)((long)mpan * (tid + 1) / nt);
-        }
+        const int grp = it / items, part = it % items;
+        const int lo = (int)((long)span * part / items), hi = (int)((long)span * (part + 1) / items);
+        const int p0 = by_cols ? lo : 0, p1 = by_cols ? hi : npan;
+        const int q0 = by_cols ? 0 : lo, q1 = by_cols ? mpan : hi;
         const int nend = p1 * NR < N ? p1 * NR : N;
-        for (int grp = 0; grp < g->groups; grp++) {
+        {
             const float *xg = x + (size_t)grp * cin_g * in_plane;
             float *yg = y + (size_t)grp * M * out_plane;
             const float *ag = g->apack + (size_t)grp * mpan * MR * K;

@@ -19,6 +19,8 @@
  */
 #define _POSIX_C_SOURCE 200809L /* clock_gettime under -std=c11 (clang needs it) */
 
+#define _POSIX_C_SOURCE 200809L /* clock_gettime under -std=c11 */
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
