@@ -529,6 +529,7 @@ static int run_live(app *A) {
                 if (e.button.button != SDL_BUTTON_LEFT) break;
                 uint64_t t;
                 int st, oc, i, j;
+                viz_mode tab;
                 int mx = e.button.x, my = e.button.y;
                 to_pixels(A, win, &mx, &my);
                 if (A->view.help) {
@@ -537,6 +538,10 @@ static int run_live(app *A) {
                     dragging = true;
                     A->view.player.playing = false;
                     viz_anim_seek(&A->anim, t);
+                } else if (viz_hit_tab(A->vr, mx, my, &tab)) {
+                    cb_error err;
+                    set_mode(A, tab, &err);
+                    A->view.player.playing = true;
                 } else if (viz_hit_output(A->vr, &A->anim, mx, my, &st, &oc, &i, &j)) {
                     viz_pin *p = &A->view.pin;
                     if (p->on && p->stage == st && p->o == oc && p->i == i && p->j == j)

@@ -81,6 +81,7 @@ struct viz_renderer {
     SDL_Rect tile[MAX_SLOTS][VIZ_MAX_CHANNELS];
     float scale[MAX_SLOTS];
     SDL_Rect timeline;
+    SDL_Rect tab[VIZ_MODE_COUNT];   /* the mode tabs in the header */
     float s;                        /* UI scale: 1 at 1280x720 */
 };
 
@@ -586,6 +587,7 @@ static void draw_tensors(viz_renderer *vr, SDL_Rect area, const viz_anim *a, con
     const int label = vr->line[F_SMALL] + S(vr, 2);
     const int gap = S(vr, 10);
     const int head = vr->line[F_NORMAL] + vr->line[F_SMALL] + S(vr, 8);
+    const int legend = 0; /* the colour key is in the header */
     const viz_cursor *cur = &a->cur;
     const int act = cur->stage;          /* active stage, n_stages when done */
     field pinf[MAX_SLOTS];
@@ -599,7 +601,7 @@ static void draw_tensors(viz_renderer *vr, SDL_Rect area, const viz_anim *a, con
         cb_shape sh = slot_shape(a, k);
         int tiles = sh.c + ((k == 0 && v->rgb && sh.c == 3) ? 1 : 0);
         float sc;
-        fit_grid(tiles, sh.w, sh.h, colw, area.h - head, label, gap, &slot_cols[k], &sc);
+        fit_grid(tiles, sh.w, sh.h, colw, area.h - head - legend, label, gap, &slot_cols[k], &sc);
         if (sc < common) common = sc;
     }
 
@@ -634,7 +636,7 @@ static void draw_tensors(viz_renderer *vr, SDL_Rect area, const viz_anim *a, con
         int gw = cols * tw + (cols - 1) * gap;
         int gh = rows * (th + label) + (rows - 1) * gap;
         int x0 = col.x + (col.w - gw) / 2;
-        int y0 = col.y + head + ((col.h - head) - gh) / 4; /* nearer the top */
+        int y0 = col.y + head + ((col.h - head - legend) - gh) / 4; /* nearer the top */
         for (int t = 0; t < tiles; t++) {
             int r = t / cols, cc = t % cols;
             SDL_Rect tile = {x0 + cc * (tw + gap), y0 + r * (th + label + gap) + label, tw, th};
@@ -1171,6 +1173,39 @@ static const char *mode_sentence(const viz_anim *a) {
     }
 }
 
+/* How to read the colours, right-aligned at x_right. */
+static void draw_legend(viz_renderer *vr, int x_right, int ly, const viz_view *v) {
+    int sq = vr->line[F_SMALL] - S(vr, 4);
+    const struct {
+        uint32_t c;
+        const char *label;
+    } keys[] = {
+        {value_color(-1, 1, true), "negative"}, {value_color(0, 1, true), "zero"},
+        {value_color(1, 1, true), "positive"},  {value_color(1, 1, false), "high (all \u2265 0)"},
+        {empty_color(0, 0), "not computed yet"},
+    };
+    const int n = (int)(sizeof keys / sizeof keys[0]);
+    int total = 0;
+    for (int q = 0; q < n; q++) total += sq + S(vr, 5) + text_width(vr, F_SMALL, keys[q].label) + S(vr, 14);
+    if (v->pin.on) total += sq + S(vr, 6) + text_width(vr, F_SMALL, "pinned receptive field");
+    int lx = x_right - total;
+    for (int q = 0; q < n; q++) {
+        SDL_Color c = rgba((int)(keys[q].c >> 16) & 255, (int)(keys[q].c >> 8) & 255,
+                           (int)keys[q].c & 255, 255);
+        SDL_Rect box = {lx, ly + S(vr, 2), sq, sq};
+        fill(vr, box, c);
+        frame(vr, box, C_FAINT, 1);
+        lx += sq + S(vr, 5);
+        lx += text(vr, F_SMALL, C_DIM, lx, ly, AL_LEFT, "%s", keys[q].label) + S(vr, 14);
+    }
+    if (v->pin.on) {
+        SDL_Rect box = {lx, ly + S(vr, 2), sq, sq};
+        frame(vr, box, C_PIN, 2);
+        lx += sq + S(vr, 6);
+        text(vr, F_SMALL, C_DIM, lx, ly, AL_LEFT, "pinned receptive field");
+    }
+}
+
 static void draw_header(viz_renderer *vr, SDL_Rect h, const viz_anim *a, const viz_view *v) {
     char b[160];
     text(vr, F_TITLE, C_TEXT, h.x, h.y, AL_LEFT, "%s", mode_title(a, b, sizeof b));
@@ -1183,6 +1218,7 @@ static void draw_header(viz_renderer *vr, SDL_Rect h, const viz_anim *a, const v
         int w = text_width(vr, F_SMALL, tabs[m]) + S(vr, 14);
         x -= w;
         SDL_Rect r = {x, h.y + S(vr, 2), w - S(vr, 4), vr->line[F_SMALL] + S(vr, 6)};
+        vr->tab[m] = r;
         bool on = (int)a->mode == m;
         fill(vr, r, on ? rgba(90, 72, 20, 255) : rgba(36, 39, 48, 255));
         if (on) frame(vr, r, C_ACCENT, 1);
@@ -1211,6 +1247,7 @@ static void draw_header(viz_renderer *vr, SDL_Rect h, const viz_anim *a, const v
         snprintf(ib, sizeof ib, "%s", v->input_name);
     text(vr, F_SMALL, C_FAINT, h.x, h.y + vr->line[F_TITLE] + vr->line[F_SMALL] + S(vr, 2),
          AL_LEFT, "input: %s  \u00b7  %s", ib, src);
+    draw_legend(vr, h.x + h.w, h.y + vr->line[F_TITLE] + vr->line[F_SMALL] + S(vr, 2), v);
 }
 
 static void draw_footer(viz_renderer *vr, SDL_Rect f, const viz_anim *a, const viz_view *v) {
@@ -1346,6 +1383,17 @@ bool viz_hit_output(const viz_renderer *vr, const viz_anim *a, int mx, int my, i
             *o = c;
             *i = ii;
             *j = jj;
+            return true;
+        }
+    }
+    return false;
+}
+
+bool viz_hit_tab(const viz_renderer *vr, int mx, int my, viz_mode *m) {
+    for (int k = 0; k < VIZ_MODE_COUNT; k++) {
+        SDL_Rect r = vr->tab[k];
+        if (r.w > 0 && mx >= r.x && my >= r.y && mx < r.x + r.w && my < r.y + r.h) {
+            *m = (viz_mode)k;
             return true;
         }
     }

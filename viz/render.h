@@ -32,6 +32,9 @@ void viz_render(viz_renderer *vr, int w, int h, const viz_anim *a, const viz_vie
 bool viz_hit_output(const viz_renderer *vr, const viz_anim *a, int mx, int my, int *stage,
                     int *o, int *i, int *j);
 
+/* After a viz_render: the mode tab under (mx, my), if any. */
+bool viz_hit_tab(const viz_renderer *vr, int mx, int my, viz_mode *m);
+
 /* After a viz_render: the timeline position under (mx, my) as t in
  * [0, a->total], if (mx, my) is on it (or `dragging`, then anywhere). */
 bool viz_hit_timeline(const viz_renderer *vr, const viz_anim *a, int mx, int my, bool dragging,
