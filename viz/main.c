@@ -126,8 +126,8 @@ static int parse_args(int argc, char **argv, options *o) {
         bool known = false;
         for (size_t q = 0; q < sizeof with_value / sizeof *with_value; q++)
             if (strcmp(a, with_value[q]) == 0) known = true;
-        if (!known) return usage_error("unknown option '%s'", a);
-        if (k + 1 >= argc) return usage_error("%s needs a value", a);
+        if (!known) return usage_error("%s: unknown option", a);
+        if (k + 1 >= argc) return usage_error("%s: needs a value", a);
         const char *v = argv[++k];
         long n;
         if (strcmp(a, "--mode") == 0) {
@@ -178,15 +178,15 @@ static int parse_args(int argc, char **argv, options *o) {
             o->font_dir = v;
         }
     }
-    if (o->image && o->input) return usage_error("%s", "--image and --input exclude each other");
+    if (o->image && o->input) return usage_error("%s", "--image, --input: give one or the other");
     if (o->record && o->screenshot)
-        return usage_error("%s", "--record and --screenshot exclude each other");
+        return usage_error("%s", "--record, --screenshot: give one or the other");
     if (o->record && o->frames < 0 && !o->until_done)
-        return usage_error("%s", "--record needs --frames N or --until-done");
+        return usage_error("%s", "--record: needs --frames N or --until-done");
     if (o->frames >= 0 && o->until_done)
-        return usage_error("%s", "--frames and --until-done exclude each other");
+        return usage_error("%s", "--frames, --until-done: give one or the other");
     if (!o->record && !o->screenshot && (o->frames >= 0 || o->until_done))
-        return usage_error("%s", "--frames and --until-done go with --record or --screenshot");
+        return usage_error("%s", "--frames, --until-done: only with --record or --screenshot");
     return 0;
 }
 

@@ -1305,7 +1305,7 @@ static void draw_help(viz_renderer *vr, int w, int h) {
         {"n", "jump to the next output channel"},
         {"home / end", "jump to the start / the end"},
         {"r", "restart"},
-        {"1 2 3 4 5", "standard, depthwise, pointwise, separable, grouped"},
+        {"1 2 3 4 5", "standard, depthwise, pointwise, separable, grouped (or click a tab)"},
         {"g / G", "more / fewer groups (grouped mode)"},
         {"click an output pixel", "pin it: its receptive field and its full computation"},
         {"click the timeline", "scrub (drag to move along)"},
