@@ -263,6 +263,17 @@ __attribute__((target("avx2,fma"))) static void kernel_avx2(int kc, const float 
                                                             const tile_epi *e) {
     float acc[MR * NR] __attribute__((aligned(32)));
     long k4 = kc / 4, k1 = kc % 4;
+    /* C (read back after the first K block, and written anyway) and the
+     * residual are usually not in L1: start fetching them now so they
+     * arrive during the k loop instead of stalling the epilogue. */
+    for (int r = 0; r < MR; r++) {
+        _mm_prefetch((const char *)(c + (size_t)r * ldc), _MM_HINT_T0);
+        _mm_prefetch((const char *)(c + (size_t)r * ldc + NR - 1), _MM_HINT_T0);
+        if (last && e->res) {
+            _mm_prefetch((const char *)(e->res + (size_t)r * e->ldr), _MM_HINT_T0);
+            _mm_prefetch((const char *)(e->res + (size_t)r * e->ldr + NR - 1), _MM_HINT_T0);
+        }
+    }
     __asm__ volatile(
         "vxorps %%ymm4, %%ymm4, %%ymm4\n\t"
         "vxorps %%ymm5, %%ymm5, %%ymm5\n\t"
