@@ -5,7 +5,7 @@
 #   tests/fuzz/run.sh BINARY CORPUS WORKDIR seconds S     (make fuzz: a fixed time)
 #
 # CORPUS is the committed seed corpus; it is only read. New inputs go to
-# WORKDIR/corpus (kept between runs), crashes to WORKDIR/crash-*, which is
+# WORKDIR/corpus (kept between timed runs), crashes to WORKDIR/crash-*, which is
 # where to pick a new regression input from (then commit it under
 # tests/fuzz/regressions/<target>/ and fix the bug). Exit non-zero on a crash,
 # leak, sanitizer report or timeout.
@@ -26,7 +26,8 @@ if [ -d "$here/regressions/$name" ] && [ -n "$(ls -A "$here/regressions/$name")"
 fi
 
 case $mode in
-runs) limit="-runs=$n -seed=1" ;;
+# A fixed seed and a fresh working corpus: CI runs are the same every time.
+runs) limit="-runs=$n -seed=1"; rm -rf "$work/corpus" && mkdir -p "$work/corpus" ;;
 seconds) limit="-max_total_time=$n" ;;
 *) echo "run.sh: mode must be runs or seconds" >&2; exit 2 ;;
 esac
