@@ -1097,16 +1097,24 @@ static void caption(report *r, int which, rp_buf *c) {
     }
 }
 
+/* 32768 -> "32 KiB", 33554432 -> "32 MiB"; "unknown" for 0. */
+static const char *kib(uint64_t bytes, char *buf, size_t n) {
+    if (!bytes) snprintf(buf, n, "unknown");
+    else if (bytes >= (1u << 20) && bytes % (1u << 20) == 0) snprintf(buf, n, "%llu MiB", (unsigned long long)(bytes >> 20));
+    else if (bytes >= (1u << 20)) snprintf(buf, n, "%.1f MiB", (double)bytes / (1u << 20));
+    else snprintf(buf, n, "%llu KiB", (unsigned long long)(bytes >> 10));
+    return buf;
+}
+
 static void machine_section(report *r, rp_buf *h) {
-    char buf[64];
     rp_puts(h, "<h2 id=\"machine\">The machine</h2>\n<table>\n");
     rp_puts(h, "<tr><th>CPU</th><td>");
     rp_put_html(h, *r->m.cpu_model ? r->m.cpu_model : "unknown");
     rp_printf(h, "</td></tr>\n<tr><th>Logical CPUs / threads used for \"all\"</th><td>%d / %d</td></tr>\n",
               r->m.logical_cpus, r->threads);
-    rp_printf(h, "<tr><th>Caches (per instance)</th><td>L1d %s B, L2 %s B, L3 %s B</td></tr>\n",
-              rp_human((double)r->m.l1d_bytes, buf, sizeof buf), rp_human((double)r->m.l2_bytes, buf + 20, 20),
-              rp_human((double)r->m.l3_bytes, buf + 40, 20));
+    char c1[24], c2[24], c3[24];
+    rp_printf(h, "<tr><th>Caches (per instance)</th><td>L1d %s, L2 %s, L3 %s</td></tr>\n",
+              kib(r->m.l1d_bytes, c1, sizeof c1), kib(r->m.l2_bytes, c2, sizeof c2), kib(r->m.l3_bytes, c3, sizeof c3));
     if (r->have_machine) {
         rp_printf(h, "<tr><th>Measured FMA peak (fp32)</th><td>%.1f GFLOP/s on 1 thread, %.1f GFLOP/s on %d</td></tr>\n",
                   r->m.fma_gflops_1t, r->m.fma_gflops_all, r->threads);
@@ -1361,7 +1369,7 @@ static cb_status write_csvs(report *r, cb_error *err) {
 static cb_status write_json(report *r, cb_error *err) {
     rp_buf j = {0};
     rp_printf(&j, "{\n  \"generator\": \"convblocks report\",\n  \"date\": \"%s\",\n  \"quick\": %s,\n"
-                  "  \"threads\": %d,\n  \"repeat\": %d,\n  \"budget_s\": %g,\n  \"ref_max_macs\": %llu,\n",
+                  "  \"threads_all\": %d,\n  \"repeat\": %d,\n  \"budget_s\": %g,\n  \"ref_max_macs\": %llu,\n",
               r->date, r->quick ? "true" : "false", r->threads, r->tm.repeat, r->tm.budget_s,
               (unsigned long long)r->tm.ref_max_macs);
     for (int i = 0; all_tables(r, i); i++) {
