@@ -44,7 +44,7 @@
 #define CB_X86 1
 #endif
 
-enum { MR = CB_GEMM_MR, NR = CB_GEMM_NR };
+enum { MR = CB_GEMM_MR, NR = CB_GEMM_NR, NC_MAX = CB_GEMM_NC + CB_GEMM_NC / 2 };
 
 /* ---------------------------------------------------------------- packing A */
 
@@ -71,7 +71,7 @@ int cb_fast_gemm_pack(cb_fast_gemm *g, const float *w) {
 }
 
 size_t cb_fast_gemm_workspace(int threads) {
-    return (size_t)(threads > 0 ? threads : 1) * CB_GEMM_KC * CB_GEMM_NC;
+    return (size_t)(threads > 0 ? threads : 1) * CB_GEMM_KC * NC_MAX;
 }
 
 /* ---------------------------------------------------------------- packing B */
@@ -131,7 +131,7 @@ static void pack_b(const cb_fast_gemm *g, const float *xg, int k0, int kc, int n
     const int kh = g->p.kh, kw = g->p.kw, sh = g->p.stride_h, sw = g->p.stride_w;
     const int ph = g->p.pad_h, pw = g->p.pad_w;
     /* segments of the whole block: at most one per column plus one per panel */
-    enum { MAXSEG = CB_GEMM_NC + CB_GEMM_NC / NR };
+    enum { MAXSEG = NC_MAX + NC_MAX / NR };
     int seg_r[MAXSEG], seg_c[MAXSEG], seg_len[MAXSEG];
     size_t seg_at[MAXSEG];
     int nseg = 0;
@@ -518,7 +518,7 @@ void cb_fast_gemm_run(const cb_fast_gemm *g, const float *x, float *y, const cb_
 #pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
     for (int it = 0; it < items * g->groups; it++) {
         const int tid = omp_get_thread_num();
-        float *bp = ws + (size_t)tid * CB_GEMM_KC * CB_GEMM_NC;
+        float *bp = ws + (size_t)tid * CB_GEMM_KC * NC_MAX;
         const int grp = it / items, part = it % items;
         const int lo = (int)((long)span * part / items), hi = (int)((long)span * (part + 1) / items);
         const int p0 = by_cols ? lo : 0, p1 = by_cols ? hi : npan;
@@ -530,8 +530,10 @@ void cb_fast_gemm_run(const cb_fast_gemm *g, const float *x, float *y, const cb_
             const float *ag = g->apack + (size_t)grp * mpan * MR * K;
             const float *bias = g->bias + (size_t)grp * M;
             const float *res = e->res ? e->res + (size_t)grp * M * out_plane : NULL;
-            for (int n0 = p0 * NR; n0 < nend; n0 += CB_GEMM_NC) {
-                int nb = nend - n0 < CB_GEMM_NC ? nend - n0 : CB_GEMM_NC;
+            for (int n0 = p0 * NR, nb; n0 < nend; n0 += nb) {
+                /* NC columns, or all that is left when that is under 1.5 NC:
+                 * a thin last block would stream all of A for little work */
+                nb = nend - n0 <= NC_MAX ? nend - n0 : CB_GEMM_NC;
                 for (int k0 = 0; k0 < K; k0 += kcb) {
                     int kc = K - k0 < kcb ? K - k0 : kcb;
                     int first = k0 == 0, last = k0 + kc == K;
