@@ -59,10 +59,13 @@ typedef struct {
 
 static void usage(FILE *f) {
     fprintf(f,
-            "usage: " PROG " BASE.json NEW.json [--threshold PCT] [--alpha A] [--json]\n"
+            "usage: " PROG " BASE.json NEW.json [--threshold PCT] [--alpha A] [--time real|cpu] [--json]\n"
             "Compare two Google Benchmark JSON files (with repetitions) benchmark by benchmark.\n"
+            "Either side may be a comma-separated list of runs, whose repetitions are pooled.\n"
             "  --threshold PCT  slowdown that counts as a regression (default 5)\n"
             "  --alpha A        significance level of the U test (default 0.05)\n"
+            "  --time cpu       compare cpu_time instead of real_time: steadier on a busy machine\n"
+            "                   for one-thread benchmarks, meaningless for threaded ones\n"
             "  --json           machine-readable result on stdout instead of the table\n"
             "Exit: 0 no significant regression, 1 regression, 2 usage or unreadable input.\n");
 }
@@ -153,7 +156,7 @@ static char *read_all(const char *path, char *why, size_t whyn) {
 
 /* Load the "benchmarks" of a Google Benchmark JSON file: per name, the real
  * time of each iteration row (one per repetition), and the cost counters. */
-static int load(const char *path, bench_file *f, char *why, size_t whyn) {
+static int load(const char *path, const char *time_key, bench_file *f, char *why, size_t whyn) {
     char *text = read_all(path, why, whyn);
     if (!text) return -1;
     cJSON *root = cJSON_Parse(text);
@@ -175,7 +178,7 @@ static int load(const char *path, bench_file *f, char *why, size_t whyn) {
         const cJSON *run_name = cJSON_GetObjectItemCaseSensitive(b, "run_name");
         const cJSON *run_type = cJSON_GetObjectItemCaseSensitive(b, "run_type");
         const cJSON *agg = cJSON_GetObjectItemCaseSensitive(b, "aggregate_name");
-        const cJSON *rt = cJSON_GetObjectItemCaseSensitive(b, "real_time");
+        const cJSON *rt = cJSON_GetObjectItemCaseSensitive(b, time_key);
         const cJSON *tu = cJSON_GetObjectItemCaseSensitive(b, "time_unit");
         const cJSON *err = cJSON_GetObjectItemCaseSensitive(b, "error_occurred");
         const char *key = cJSON_IsString(run_name) ? run_name->valuestring
@@ -197,7 +200,7 @@ static int load(const char *path, bench_file *f, char *why, size_t whyn) {
             continue;
         }
         if (!cJSON_IsNumber(rt) || !(rt->valuedouble >= 0)) {
-            snprintf(why, whyn, "benchmark '%s' has no numeric real_time", key);
+            snprintf(why, whyn, "benchmark '%s' has no numeric %s", key, time_key);
             goto out;
         }
         double scale = unit_ns(cJSON_IsString(tu) ? tu->valuestring : NULL);
@@ -333,6 +336,7 @@ int main(int argc, char **argv) {
     int npaths = 0;
     double thr_pct = 5, alpha = 0.05;
     bool json = false, ok = true;
+    const char *time_key = "real_time";
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
@@ -340,6 +344,12 @@ int main(int argc, char **argv) {
             return 0;
         } else if (strcmp(a, "--json") == 0) {
             json = true;
+        } else if (strcmp(a, "--time") == 0) {
+            if (i + 1 >= argc || (strcmp(argv[i + 1], "real") && strcmp(argv[i + 1], "cpu"))) {
+                fprintf(stderr, PROG ": --time: expected 'real' or 'cpu'\n");
+                return 2;
+            }
+            time_key = strcmp(argv[++i], "cpu") == 0 ? "cpu_time" : "real_time";
         } else if (strcmp(a, "--threshold") == 0 || strcmp(a, "--alpha") == 0) {
             if (i + 1 >= argc) {
                 fprintf(stderr, PROG ": %s: needs a value\n", a);
@@ -368,13 +378,20 @@ int main(int argc, char **argv) {
 
     bench_file files[2] = {{0}, {0}};
     char why[512];
-    for (int k = 0; k < 2; k++)
-        if (load(paths[k], &files[k], why, sizeof why)) {
-            fprintf(stderr, PROG ": %s: %s\n", paths[k], why);
-            file_free(&files[0]);
-            file_free(&files[1]);
-            return 2;
-        }
+    /* Each side may be several runs, "a.json,b.json": their repetitions are
+     * pooled (e.g. A/B runs interleaved in one sitting, bench/ab.sh). */
+    for (int k = 0; k < 2; k++) {
+        char list[4096];
+        snprintf(list, sizeof list, "%s", paths[k]);
+        char *save = NULL;
+        for (char *one = strtok_r(list, ",", &save); one; one = strtok_r(NULL, ",", &save))
+            if (load(one, time_key, &files[k], why, sizeof why)) {
+                fprintf(stderr, PROG ": %s: %s\n", one, why);
+                file_free(&files[0]);
+                file_free(&files[1]);
+                return 2;
+            }
+    }
     bench_file *base = &files[0], *new_ = &files[1];
 
     result *res = calloc(base->n ? base->n : 1, sizeof *res);
@@ -407,6 +424,7 @@ int main(int argc, char **argv) {
         cJSON_AddStringToObject(o, "new", paths[1]);
         cJSON_AddNumberToObject(o, "threshold_pct", thr_pct);
         cJSON_AddNumberToObject(o, "alpha", alpha);
+        cJSON_AddStringToObject(o, "time", time_key);
         cJSON *arr = cJSON_AddArrayToObject(o, "benchmarks");
         for (size_t i = 0; i < nres; i++) {
             const result *r = &res[i];
@@ -483,8 +501,8 @@ int main(int argc, char **argv) {
             if (new_->s[i].error) printf("error in new run: %s\n", new_->s[i].name);
         printf("\n%zu compared", nres);
         if (nratio) printf(", geometric mean of median ratios %.4f (%+.1f%%)", gm, 100 * (gm - 1));
-        printf("\nthreshold %g%%, alpha %g: %zu slower, %zu faster, %zu cost change%s\n", thr_pct,
-               alpha, nreg, nfast, ncost, ncost == 1 ? "" : "s");
+        printf("\n%s, threshold %g%%, alpha %g: %zu slower, %zu faster, %zu cost change%s\n",
+               time_key, thr_pct, alpha, nreg, nfast, ncost, ncost == 1 ? "" : "s");
         if (nuntestable)
             printf("note: %zu benchmark%s had too few repetitions to reach p < %g "
                    "(use --benchmark_repetitions=5 or more)\n",

@@ -150,7 +150,7 @@ int main(int argc, char **argv) {
     }
 
     if (cb_bench_initialize(&gb_argc, gb_argv)) {
-        fprintf(stderr, "convblocks-bench: arguments: unrecognised (see above; try --help)\n");
+        /* Google Benchmark has printed "<prog>: error: unrecognized command-line flag: ..." */
         free(gb_argv);
         return 2;
     }

@@ -243,6 +243,26 @@ static void test_load_like_slowdown_not_flagged(void **state) {
     cJSON_Delete(j);
 }
 
+/* "a.json,b.json" pools the repetitions of both runs; --time cpu reads cpu_time. */
+static void test_pooled_runs_and_cpu_time(void **state) {
+    (void)state;
+    int code;
+    cJSON *j = run_json(DIR "/base.json," DIR "/plus1.json " DIR "/plus20.json", &code);
+    assert_int_equal(code, 1);
+    const cJSON *e;
+    cJSON_ArrayForEach(e, cJSON_GetObjectItem(j, "benchmarks")) {
+        assert_int_equal((int)num(e, "n_base"), 20);
+        assert_int_equal((int)num(e, "n_new"), 10);
+    }
+    cJSON_Delete(j);
+    j = run_json("--time cpu " DIR "/base.json " DIR "/plus20.json", &code);
+    assert_int_equal(code, 1);
+    assert_string_equal(cJSON_GetObjectItem(j, "time")->valuestring, "cpu_time");
+    cJSON_Delete(j);
+    assert_int_equal(run("--time wall " DIR "/base.json " DIR "/plus20.json", NULL, 0), 2);
+    assert_int_equal(run(DIR "/base.json," DIR "/missing.json " DIR "/plus20.json", NULL, 0), 2);
+}
+
 static void test_too_few_repetitions_not_flagged(void **state) {
     (void)state;
     char out[8192];
@@ -281,6 +301,7 @@ int main(void) {
         cmocka_unit_test(test_identical_and_1pct_pass),
         cmocka_unit_test(test_cost_change_reported),
         cmocka_unit_test(test_load_like_slowdown_not_flagged),
+        cmocka_unit_test(test_pooled_runs_and_cpu_time),
         cmocka_unit_test(test_too_few_repetitions_not_flagged),
         cmocka_unit_test(test_bad_input_exit_2),
     };
