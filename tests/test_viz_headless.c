@@ -271,6 +271,25 @@ static void test_modes_differ(void **state) {
     for (int m = 0; m < VIZ_MODE_COUNT; m++) SDL_FreeSurface(img[m]);
 }
 
+/* --pin draws the pinned value's receptive field and computation. */
+static void test_pin(void **state) {
+    (void)state;
+    char *a = path_in("nopin.png"), *b = path_in("pin.png");
+    assert_int_equal(run("--screenshot", a, "--frames", "60", "--size", "640x360", NULL), 0);
+    assert_int_equal(run("--screenshot", b, "--frames", "60", "--size", "640x360", "--pin",
+                         "1,10,20", NULL), 0);
+    SDL_Surface *sa = load_rgb(a), *sb = load_rgb(b);
+    assert_true(differ(sa, sb) > 0.005);
+    SDL_FreeSurface(sa);
+    SDL_FreeSurface(sb);
+    unlink(a);
+    unlink(b);
+    assert_int_equal(run("--screenshot", b, "--pin", "9,10,20", NULL), 2); /* 4 outputs */
+    assert_one_line_error();
+    assert_non_null(strstr(errtext, "outside"));
+    assert_int_equal(access(b, F_OK), -1);
+}
+
 static void test_bad_input(void **state) {
     (void)state;
     char *shot = path_in("never.png");
@@ -366,6 +385,7 @@ int main(void) {
         cmocka_unit_test(test_record_frames),
         cmocka_unit_test(test_record_until_done),
         cmocka_unit_test(test_modes_differ),
+        cmocka_unit_test(test_pin),
         cmocka_unit_test(test_bad_input),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

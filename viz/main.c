@@ -43,7 +43,7 @@ static const char usage_text[] =
     "                      [--image PATH | --input X.npy] [--params DIR] [--seed N]\n"
     "                      [--record DIR (--frames N | --until-done)] [--size WxH]\n"
     "                      [--screenshot FILE [--frames N | --until-done]] [--speed N|auto]\n"
-    "                      [--font-dir DIR]\n"
+    "                      [--pin O,I,J] [--font-dir DIR]\n"
     "\n"
     "Animates how a standard, depthwise, pointwise, depthwise separable or grouped conv\n"
     "produces its output channel by channel, on a photo (default: data/images/chelsea.png\n"
@@ -64,6 +64,7 @@ static const char usage_text[] =
     "  --until-done      record until the animation ends\n"
     "  --speed N|auto    MACs per second (1 to 10000000), or auto (default):\n"
     "                    slow for the first values of each step, then a channel in 2 s\n"
+    "  --pin O,I,J       pin output value y[O,I,J]: its receptive field and computation\n"
     "  --size WxH        frame size for --record/--screenshot, window size live (1280x720)\n"
     "  --screenshot FILE write one frame as PNG headless, then exit\n"
     "  --font-dir DIR    where DejaVuSans.ttf and DejaVuSansMono.ttf are\n"
@@ -80,6 +81,8 @@ typedef struct {
     uint64_t seed;
     long frames;           /* -1: not given */
     long speed;            /* MACs per second; 0: auto */
+    bool pin;              /* --pin O,I,J */
+    int pin_o, pin_i, pin_j;
     bool until_done;
     int w, h;
     bool size_given;
@@ -122,7 +125,7 @@ static int parse_args(int argc, char **argv, options *o) {
         static const char *const with_value[] = {"--mode", "--groups", "--image", "--input",
                                                   "--params", "--seed", "--record", "--frames",
                                                   "--size", "--screenshot", "--font-dir",
-                                                  "--speed"};
+                                                  "--speed", "--pin"};
         bool known = false;
         for (size_t q = 0; q < sizeof with_value / sizeof *with_value; q++)
             if (strcmp(a, with_value[q]) == 0) known = true;
@@ -174,6 +177,12 @@ static int parse_args(int argc, char **argv, options *o) {
                                    "10000000", v);
             else
                 o->speed = n;
+        } else if (strcmp(a, "--pin") == 0) {
+            char tail;
+            if (sscanf(v, "%d,%d,%d%c", &o->pin_o, &o->pin_i, &o->pin_j, &tail) != 3 ||
+                o->pin_o < 0 || o->pin_i < 0 || o->pin_j < 0)
+                return usage_error("--pin: '%s' is not O,I,J (output channel, row, column)", v);
+            o->pin = true;
         } else if (strcmp(a, "--font-dir") == 0) {
             o->font_dir = v;
         }
@@ -687,6 +696,19 @@ int main(int argc, char **argv) {
         viz_weights_free(&A.w);
         free(A.in.x);
         return cb_status_exit_code(st);
+    }
+    if (o->pin) {
+        const int last = A.anim.n_stages - 1;
+        cb_shape out = A.anim.st[last].out;
+        if (o->pin_o >= out.c || o->pin_i >= out.h || o->pin_j >= out.w) {
+            fprintf(stderr, PROG ": --pin: %d,%d,%d is outside the %dx%dx%d output\n", o->pin_o,
+                    o->pin_i, o->pin_j, out.c, out.h, out.w);
+            viz_anim_free(&A.anim);
+            viz_weights_free(&A.w);
+            free(A.in.x);
+            return 2;
+        }
+        A.view.pin = (viz_pin){true, last, o->pin_o, o->pin_i, o->pin_j};
     }
     viz_player_init(&A.view.player);
     if (o->speed > 0) {

@@ -1174,7 +1174,7 @@ static const char *mode_sentence(const viz_anim *a) {
 }
 
 /* How to read the colours, right-aligned at x_right. */
-static void draw_legend(viz_renderer *vr, int x_right, int ly, const viz_view *v) {
+static void draw_legend(viz_renderer *vr, int x_right, int min_x, int ly, const viz_view *v) {
     int sq = vr->line[F_SMALL] - S(vr, 4);
     const struct {
         uint32_t c;
@@ -1187,8 +1187,9 @@ static void draw_legend(viz_renderer *vr, int x_right, int ly, const viz_view *v
     const int n = (int)(sizeof keys / sizeof keys[0]);
     int total = 0;
     for (int q = 0; q < n; q++) total += sq + S(vr, 5) + text_width(vr, F_SMALL, keys[q].label) + S(vr, 14);
-    if (v->pin.on) total += sq + S(vr, 6) + text_width(vr, F_SMALL, "pinned receptive field");
+    if (v->pin.on) total += sq + S(vr, 6) + text_width(vr, F_SMALL, "pinned");
     int lx = x_right - total;
+    if (lx < min_x) lx = min_x;
     for (int q = 0; q < n; q++) {
         SDL_Color c = rgba((int)(keys[q].c >> 16) & 255, (int)(keys[q].c >> 8) & 255,
                            (int)keys[q].c & 255, 255);
@@ -1202,7 +1203,7 @@ static void draw_legend(viz_renderer *vr, int x_right, int ly, const viz_view *v
         SDL_Rect box = {lx, ly + S(vr, 2), sq, sq};
         frame(vr, box, C_PIN, 2);
         lx += sq + S(vr, 6);
-        text(vr, F_SMALL, C_DIM, lx, ly, AL_LEFT, "pinned receptive field");
+        text(vr, F_SMALL, C_DIM, lx, ly, AL_LEFT, "pinned");
     }
 }
 
@@ -1238,16 +1239,17 @@ static void draw_header(viz_renderer *vr, SDL_Rect h, const viz_anim *a, const v
     else if (v->src.seeded)
         src = (snprintf(sb, sizeof sb, "random weights, seed %llu", (unsigned long long)v->src.seed), sb);
     else
-        src = "hand-made filters (blur, edges, sharpen; colour mixing)";
+        src = "hand-made filters";
     char ib[200];
     if (v->photo_w > 0)
-        snprintf(ib, sizeof ib, "%s (%dx%d, shown at %dx%d)", v->input_name, v->photo_w,
+        snprintf(ib, sizeof ib, "%s (%dx%d \u2192 %dx%d)", v->input_name, v->photo_w,
                  v->photo_h, a->in.w, a->in.h);
     else
         snprintf(ib, sizeof ib, "%s", v->input_name);
-    text(vr, F_SMALL, C_FAINT, h.x, h.y + vr->line[F_TITLE] + vr->line[F_SMALL] + S(vr, 2),
-         AL_LEFT, "input: %s  \u00b7  %s", ib, src);
-    draw_legend(vr, h.x + h.w, h.y + vr->line[F_TITLE] + vr->line[F_SMALL] + S(vr, 2), v);
+    int iw = text(vr, F_SMALL, C_FAINT, h.x, h.y + vr->line[F_TITLE] + vr->line[F_SMALL] + S(vr, 2),
+                  AL_LEFT, "input: %s  \u00b7  %s", ib, src);
+    draw_legend(vr, h.x + h.w, h.x + iw + S(vr, 20),
+                h.y + vr->line[F_TITLE] + vr->line[F_SMALL] + S(vr, 2), v);
 }
 
 static void draw_footer(viz_renderer *vr, SDL_Rect f, const viz_anim *a, const viz_view *v) {
