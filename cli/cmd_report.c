@@ -82,27 +82,28 @@ static const block_setting COMMON_BLOCKS[] = {
 typedef enum { OP_CONV, OP_FC, OP_BN, OP_RELU, OP_MAXPOOL, OP_AVGPOOL, OP_ADD } op_kind;
 typedef struct {
     const char *name;
+    const char *label;   /* short, for the roofline's point labels */
     op_kind kind;
     cb_shape in;
     int cout, k, stride, groups;
 } op_spec;
 
 static const op_spec OPS[] = {
-    {"conv3x3 128>128 28x28", OP_CONV, {128, 28, 28}, 128, 3, 1, 1},
-    {"conv3x3 s2 64>128 56x56", OP_CONV, {64, 56, 56}, 128, 3, 2, 1},
-    {"conv5x5 64>64 28x28", OP_CONV, {64, 28, 28}, 64, 5, 1, 1},
-    {"dw3x3 128 28x28", OP_CONV, {128, 28, 28}, 128, 3, 1, 128},
-    {"dw3x3 512 14x14", OP_CONV, {512, 14, 14}, 512, 3, 1, 512},
-    {"pw1x1 128>128 28x28", OP_CONV, {128, 28, 28}, 128, 1, 1, 1},
-    {"pw1x1 512>512 14x14", OP_CONV, {512, 14, 14}, 512, 1, 1, 1},
-    {"grouped3x3 g4 128 28x28", OP_CONV, {128, 28, 28}, 128, 3, 1, 4},
-    {"fc 1024>1000", OP_FC, {1024, 1, 1}, 1000, 0, 0, 0},
-    {"fc 4096>4096", OP_FC, {4096, 1, 1}, 4096, 0, 0, 0},
-    {"batchnorm 128x28x28", OP_BN, {128, 28, 28}, 0, 0, 0, 0},
-    {"relu 128x28x28", OP_RELU, {128, 28, 28}, 0, 0, 0, 0},
-    {"maxpool3x3 s2 128x28x28", OP_MAXPOOL, {128, 28, 28}, 0, 3, 2, 0},
-    {"avgpool3x3 128x28x28", OP_AVGPOOL, {128, 28, 28}, 0, 3, 1, 0},
-    {"add 128x28x28", OP_ADD, {128, 28, 28}, 0, 0, 0, 0},
+    {"conv3x3 128>128 28x28", "3x3", OP_CONV, {128, 28, 28}, 128, 3, 1, 1},
+    {"conv3x3 s2 64>128 56x56", "3x3 s2", OP_CONV, {64, 56, 56}, 128, 3, 2, 1},
+    {"conv5x5 64>64 28x28", "5x5", OP_CONV, {64, 28, 28}, 64, 5, 1, 1},
+    {"dw3x3 128 28x28", "dw 128", OP_CONV, {128, 28, 28}, 128, 3, 1, 128},
+    {"dw3x3 512 14x14", "dw 512", OP_CONV, {512, 14, 14}, 512, 3, 1, 512},
+    {"pw1x1 128>128 28x28", "1x1 128", OP_CONV, {128, 28, 28}, 128, 1, 1, 1},
+    {"pw1x1 512>512 14x14", "1x1 512", OP_CONV, {512, 14, 14}, 512, 1, 1, 1},
+    {"grouped3x3 g4 128 28x28", "3x3 g4", OP_CONV, {128, 28, 28}, 128, 3, 1, 4},
+    {"fc 1024>1000", "fc 1024", OP_FC, {1024, 1, 1}, 1000, 0, 0, 0},
+    {"fc 4096>4096", "fc 4096", OP_FC, {4096, 1, 1}, 4096, 0, 0, 0},
+    {"batchnorm 128x28x28", "bn", OP_BN, {128, 28, 28}, 0, 0, 0, 0},
+    {"relu 128x28x28", "relu", OP_RELU, {128, 28, 28}, 0, 0, 0, 0},
+    {"maxpool3x3 s2 128x28x28", "maxpool", OP_MAXPOOL, {128, 28, 28}, 0, 3, 2, 0},
+    {"avgpool3x3 128x28x28", "avgpool", OP_AVGPOOL, {128, 28, 28}, 0, 3, 1, 0},
+    {"add 128x28x28", "add", OP_ADD, {128, 28, 28}, 0, 0, 0, 0},
 };
 #define N_OPS ((int)(sizeof OPS / sizeof OPS[0]))
 
@@ -779,14 +780,15 @@ static cb_status step_networks(report *r, cb_error *err) {
 
 /* Points of the roofline (plot 4) and the thread speed-ups (plot 9). */
 static void derived_tables(report *r) {
-    rp_table_init(&r->roofline, "roofline", "series,name,intensity,gflops");
-    for (int i = 0; i < r->ops.nrows; i++) {
+    rp_table_init(&r->roofline, "roofline", "series,name,intensity,gflops,label");
+    for (int i = 0; i < r->ops.nrows && i < N_OPS; i++) {
         const char *g = rp_get(&r->ops, i, rp_col(&r->ops, "fastN_gflops"));
         if (!*g) continue;
         rp_cell(&r->roofline, "op");
         rp_cell(&r->roofline, rp_get(&r->ops, i, 0));
         rp_cell(&r->roofline, rp_get(&r->ops, i, rp_col(&r->ops, "intensity")));
         rp_cell(&r->roofline, g);
+        rp_cell(&r->roofline, OPS[i].label);
     }
     for (int k = 0; k < 2; k++)
         for (int i = 0; i < r->nblocks; i++) {
@@ -797,6 +799,7 @@ static void derived_tables(report *r) {
             rp_cell(&r->roofline, r->bg[i]->name);
             rp_cell_num(&r->roofline, flops_of(c) / (double)c.bytes, 4);
             rp_cell_num(&r->roofline, flops_of(c) / t->median_s * 1e-9, 4);
+            rp_cell(&r->roofline, r->bg[i]->name);
         }
     rp_table_init(&r->threads_t, "threads", "block,fast1_ms,fastN_ms,speedup,threads");
     for (int i = 0; i < r->nblocks; i++) {
