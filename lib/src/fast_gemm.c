@@ -146,10 +146,22 @@ static void pack_b(const cb_fast_gemm *g, const float *xg, int k0, int kc, int n
             done += seg_len[nseg];
         }
     }
+    /* the input rows this block reads, per channel (for prefetching) */
+    int r_lo = seg_r[0] < 0 ? 0 : seg_r[0];
+    int r_hi = seg_r[nseg - 1] + kh - 1 >= H ? H - 1 : seg_r[nseg - 1] + kh - 1;
+    const int taps = kh * kw, channels = g->in.c / g->groups;
     for (int k = 0; k < kc; k++) {
-        int kk = k0 + k, u = kk / kw % kh, v = kk % kw;
-        const float *xc = xg + (size_t)(kk / (kh * kw)) * H * W;
+        int kk = k0 + k, c = kk / taps, u = kk / kw % kh, v = kk % kw;
+        const float *xc = xg + (size_t)c * H * W;
         float *d = dst + (size_t)k * NR;
+        if (kk % taps == 0 && c + 1 < channels && r_lo <= r_hi) {
+            /* a new channel: its rows were fetched during the previous one;
+             * now fetch the next channel's (a plane apart, which the
+             * hardware prefetcher does not guess) */
+            const char *nx = (const char *)(xc + (size_t)H * W + (size_t)r_lo * W);
+            size_t bytes = (size_t)(r_hi - r_lo + 1) * W * sizeof(float);
+            for (size_t b = 0; b < bytes; b += 64) __builtin_prefetch(nx + b);
+        }
         for (int s = 0; s < nseg; s++) {
             float *ds = d + seg_at[s];
             int len = seg_len[s], r = seg_r[s] + u, col0 = seg_c[s] + v;
