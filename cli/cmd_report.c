@@ -1109,6 +1109,57 @@ static const char *kib(uint64_t bytes, char *buf, size_t n) {
     return buf;
 }
 
+/* A few sentences with this run's numbers: the story the plots tell. */
+static void summary(report *r, rp_buf *h) {
+    char a[32], b[32], c[32], d[32];
+    rp_puts(h, "<h2>In short</h2>\n<ul>\n");
+    int s = find_row(&r->common, "block", "standard"), m = find_row(&r->common, "block", "mobilenet");
+    if (s >= 0 && m >= 0)
+        rp_printf(h, "<li>For the same %dx%dx%d &rarr; %d-channel job, a standard 3x3 conv does %s MACs with %s "
+                     "parameters; the MobileNet layer (depthwise 3x3 + pointwise 1x1) does %s MACs with %s "
+                     "parameters: %.1fx fewer (plot 1).</li>\n",
+                  COMMON_C, COMMON_HW, COMMON_HW, COMMON_C, rp_human(col_num(&r->common, s, "macs"), a, sizeof a),
+                  rp_human(col_num(&r->common, s, "params"), b, sizeof b),
+                  rp_human(col_num(&r->common, m, "macs"), c, sizeof c),
+                  rp_human(col_num(&r->common, m, "params"), d, sizeof d),
+                  col_num(&r->common, s, "macs") / col_num(&r->common, m, "macs"));
+    int i = find_row2(&r->sep, "k", "3", "n", "256");
+    if (i >= 0) {
+        rp_printf(h, "<li>Separable over standard MACs is exactly 1/N + 1/k&sup2; (%.4f at k=3, N=256)",
+                  col_num(&r->sep, i, "mac_ratio"));
+        if (*rp_get(&r->sep, i, rp_col(&r->sep, "fast_speedup")))
+            rp_printf(h, "; the measured speed-up there is %.1fx with the fast kernels against %.1fx fewer MACs",
+                      col_num(&r->sep, i, "fast_speedup"), col_num(&r->sep, i, "mac_reduction"));
+        rp_puts(h, " (plots 2 and 3).</li>\n");
+    }
+    int v = find_row(&r->vgg, "rf", "7");
+    if (v >= 0)
+        rp_printf(h, "<li>Two stacked 3x3 convs see as far as one 5x5 and three as far as one 7x7: at receptive "
+                     "field 7 the stack has %.0f%% of the 7x7's parameters (plot 6).</li>\n",
+                  100.0 * col_num(&r->vgg, v, "vgg_params") / col_num(&r->vgg, v, "kxk_params"));
+    int t = find_row(&r->mbn_types, "type", "conv 1x1");
+    if (t >= 0)
+        rp_printf(h, "<li>In MobileNet v1, %.1f%% of the MACs are in the 1x1 convs, and the depthwise convs do "
+                     "only %.1f%% (plot 7): once the 3x3 is depthwise, the 1x1 is the cost.</li>\n",
+                  col_num(&r->mbn_types, t, "macs_pct"),
+                  col_num(&r->mbn_types, find_row(&r->mbn_types, "type", "conv dw"), "macs_pct"));
+    /* the best and worst block against the peak (fast, 1 thread: the steadiest figure) */
+    int best = -1, worst = -1;
+    for (int k = 0; k < r->blocks.nrows; k++) {
+        if (!*rp_get(&r->blocks, k, rp_col(&r->blocks, "fast1_pct_peak"))) continue;
+        double pk = col_num(&r->blocks, k, "fast1_pct_peak");
+        if (best < 0 || pk > col_num(&r->blocks, best, "fast1_pct_peak")) best = k;
+        if (worst < 0 || pk < col_num(&r->blocks, worst, "fast1_pct_peak")) worst = k;
+    }
+    if (best >= 0 && worst != best)
+        rp_printf(h, "<li>With the fast kernels on 1 thread, <code>%s</code> runs at %.0f%% of the measured FMA "
+                     "peak and <code>%s</code> at %.0f%%: a MAC costs a different time in each block (plot 4, "
+                     "tables).</li>\n",
+                  rp_get(&r->blocks, best, 0), col_num(&r->blocks, best, "fast1_pct_peak"),
+                  rp_get(&r->blocks, worst, 0), col_num(&r->blocks, worst, "fast1_pct_peak"));
+    rp_puts(h, "</ul>\n");
+}
+
 static void machine_section(report *r, rp_buf *h) {
     rp_puts(h, "<h2 id=\"machine\">The machine</h2>\n<table>\n");
     rp_puts(h, "<tr><th>CPU</th><td>");
@@ -1195,6 +1246,7 @@ static cb_status write_page(report *r, const plot_def *p, cb_error *err) {
         rp_puts(&h, "<p class=\"note\">Some things could not be measured in this run; they are listed "
                     "<a href=\"#missing\">at the end</a> and left empty in the data.</p>\n");
     }
+    summary(r, &h);
     rp_puts(&h, "<h2>Plots</h2>\n");
     for (int i = 0; i < N_PLOTS; i++) {
         if (!p[i].available) {
