@@ -51,17 +51,19 @@ typedef struct {
  * that packing, so the full im2col matrix is never materialised). */
 #define CB_GEMM_MR 6
 #define CB_GEMM_NR 16
+/* Blocking (overridable with -D for tuning experiments). A B block of
+ * KC x NC floats (up to 240 KiB; up to 1.5 NC columns when that avoids a
+ * thin last block) and an A block of MC x KC (120 KiB) share the 512 KiB
+ * L2; the KC x NR micro-panel of B (20 KiB) stays in the 32 KiB L1. */
 #ifndef CB_GEMM_KC
-#define CB_GEMM_KC 320  /* max rows of B per packed block (the K loop is split evenly) */
+#define CB_GEMM_KC 320  /* max rows of K per block (the K loop is split evenly) */
 #endif
 #ifndef CB_GEMM_NC
-#define CB_GEMM_NC 192  /* columns of B per packed block: KC x NC x 4 B = 240 KiB, in L2 */
+#define CB_GEMM_NC 192  /* columns of B per packed block */
 #endif
 #ifndef CB_GEMM_MC
-#define CB_GEMM_MC 96   /* rows of A per pass over a B block (A block 96 x KC in L2) */
+#define CB_GEMM_MC 96   /* rows of A per pass over a B block */
 #endif
-
-
 
 typedef struct {
     cb_shape in, out;      /* whole-tensor shapes */
