@@ -45,7 +45,9 @@ bool viz_stage_tap(const viz_stage *s, int o, int i, int j, int r, viz_tap *tap)
 
 float viz_stage_sum(const viz_stage *s, int o, int i, int j, int n) {
     /* Exactly the reference kernel's accumulation: one float, taps in
-     * (c, u, v) order, padding contributing w * 0. */
+     * (c, u, v) order, padding contributing w * 0. Bit-equality with
+     * ops_ref.c also needs both compiled without FMA contraction, which
+     * ISO C11 mode (-std=c11, no -ffast-math) gives. */
     float acc = 0.0f;
     for (int r = 0; r < n; r++) {
         viz_tap t;
