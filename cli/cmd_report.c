@@ -136,6 +136,7 @@ typedef struct {
     bool fast_ok;               /* at least one fast measurement worked */
     int nets_timed;
     double load_start, load_end;   /* 1-minute load average before and after measuring */
+    char source[128];              /* `git describe --always --dirty` of the source tree */
 } report;
 
 /* ---- progress and notes ------------------------------------------------------ */
@@ -1215,6 +1216,9 @@ static void machine_section(report *r, rp_buf *h) {
 #endif
     );
     rp_printf(h, "<tr><th>Date</th><td>%s</td></tr>\n", r->date);
+    rp_puts(h, "<tr><th>Source</th><td>");
+    rp_put_html(h, *r->source ? r->source : "unknown (not a git checkout)");
+    rp_puts(h, "</td></tr>\n");
     rp_printf(h, "<tr><th>Mode</th><td>%s; at most %d timed runs per measurement after a warm-up, %.1f s "
                  "budget each; the median is reported</td></tr>\n</table>\n",
               r->quick ? "--quick (a subset)" : "full", r->tm.repeat, r->tm.budget_s);
@@ -1370,7 +1374,14 @@ static cb_status write_page(report *r, const plot_def *p, cb_error *err) {
     rp_puts(&h, "# this page was made by:\n");
     rp_put_html(&h, r->cmdline);
     rp_puts(&h, "\n# redraw one plot from the data beside this page, e.g.:\n");
-    rp_put_html(&h, "gnuplot -e \"datadir='reports/out'; outfile='plot2.png'; fmt='png'\" reports/plot2_separable.gp");
+    {
+        char cmd[9000];
+        snprintf(cmd, sizeof cmd,
+                 "gnuplot -e \"datadir='%s'; outfile='%s/plot2_separable.png'; fmt='png'; scriptdir='%s'\" "
+                 "%s/plot2_separable.gp",
+                 r->out, r->out, r->gpdir, r->gpdir);
+        rp_put_html(&h, cmd);
+    }
     rp_puts(&h, "\n# one block, by hand:\nbuild/convblocks cost mobilenet --format json\n"
                 "build/convblocks run mobilenet --impl fast --threads 1 --repeat 7\n</pre>\n");
     rp_puts(&h, "<p>Data beside this page: <code>report.json</code> (everything) and one CSV per table "
@@ -1424,9 +1435,10 @@ static cb_status write_csvs(report *r, cb_error *err) {
 static cb_status write_json(report *r, cb_error *err) {
     rp_buf j = {0};
     rp_printf(&j, "{\n  \"generator\": \"convblocks report\",\n  \"date\": \"%s\",\n  \"quick\": %s,\n"
-                  "  \"threads_all\": %d,\n  \"repeat\": %d,\n  \"budget_s\": %g,\n  \"ref_max_macs\": %llu,\n",
+                  "  \"threads_all\": %d,\n  \"repeat\": %d,\n  \"budget_s\": %g,\n  \"ref_max_macs\": %llu,\n"
+                  "  \"source\": \"%s\",\n",
               r->date, r->quick ? "true" : "false", r->threads, r->tm.repeat, r->tm.budget_s,
-              (unsigned long long)r->tm.ref_max_macs);
+              (unsigned long long)r->tm.ref_max_macs, r->source);
     for (int i = 0; all_tables(r, i); i++) {
         rp_table *t = all_tables(r, i);
         rp_printf(&j, "%s  \"%s\": ", i ? ",\n" : "", t->name);
@@ -1454,6 +1466,19 @@ static bool find_scripts(report *r) {
         }
     }
     return false;
+}
+
+/* The source tree's commit, so a page can be traced to the code that made it
+ * (empty when git or the checkout is missing). */
+static void source_version(report *r) {
+    char cmd[4400];
+    if (strchr(r->gpdir, '\'')) return;
+    snprintf(cmd, sizeof cmd, "git -C '%s/..' describe --always --dirty 2>/dev/null", r->gpdir);
+    FILE *f = popen(cmd, "r");
+    if (!f) return;
+    if (fgets(r->source, sizeof r->source, f)) r->source[strcspn(r->source, "\n")] = '\0';
+    else r->source[0] = '\0';
+    pclose(f);
 }
 
 /* gnuplot must exist and have the two terminals we draw with. */
@@ -1532,13 +1557,18 @@ int cmd_report(int argc, char **argv) {
                         "cannot find the gnuplot scripts (plot1_blocks.gp) in $CB_REPORTS_DIR, %s or ./reports",
                         CB_REPORTS_DIR);
     }
+    source_version(r);
     cb_error err;
     cb_status s = rp_mkdirs(r->out, &err);
     if (s != CB_OK) {
         free(r);
         return cli_fail("report", s, "%s", err.msg);
     }
-    snprintf(r->cmdline, sizeof r->cmdline, "convblocks report");
+    char exe[900];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) exe[n] = '\0';
+    else snprintf(exe, sizeof exe, "convblocks");
+    snprintf(r->cmdline, sizeof r->cmdline, "%s report", exe);
     for (int i = 1; i < argc; i++)
         snprintf(r->cmdline + strlen(r->cmdline), sizeof r->cmdline - strlen(r->cmdline), " %s", argv[i]);
     time_t now = time(NULL);
