@@ -81,11 +81,19 @@ size_t cb_fast_gemm_workspace(int threads) {
  * no library call per 16 floats: full rows of a panel are fixed-size copies
  * the compiler turns into vector moves, and the (channel, tap) of each row
  * of K is looked up in a table built once per K block. */
+/* n <= 16 floats in fixed-size pieces: the compiler turns each piece into
+ * vector moves, where a plain loop would become a memmove call that costs
+ * more than the copy at these lengths. */
 static inline void copy_n(float *restrict d, const float *restrict s, int n, int relu) {
-    if (relu)
-        for (int t = 0; t < n; t++) d[t] = s[t] > 0.0f ? s[t] : 0.0f;
-    else
-        for (int t = 0; t < n; t++) d[t] = s[t];
+    int t = 0;
+    for (; t + 8 <= n; t += 8)
+        for (int l = 0; l < 8; l++) d[t + l] = relu && s[t + l] < 0.0f ? 0.0f : s[t + l];
+    if (t + 4 <= n) {
+        for (int l = 0; l < 4; l++) d[t + l] = relu && s[t + l] < 0.0f ? 0.0f : s[t + l];
+        t += 4;
+    }
+    for (int l = 0; l < 3; l++)
+        if (t + l < n) d[t + l] = relu && s[t + l] < 0.0f ? 0.0f : s[t + l];
 }
 
 static inline void copy16(float *restrict d, const float *restrict s, int relu) {

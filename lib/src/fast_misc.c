@@ -17,7 +17,9 @@
 static int pool_ld(cb_shape in, const cb_pool_params *p) { return in.w + 2 * p->pad + p->k + 8; }
 
 size_t cb_fast_pool_workspace(cb_shape in, const cb_pool_params *p) {
-    return (size_t)(in.h + 2 * p->pad + 1) * (size_t)pool_ld(in, p);
+    /* the padded plane, then the row-pooled plane (rows x at most W + 2 pad) */
+    size_t rows = (size_t)(in.h + 2 * p->pad + 1);
+    return rows * (size_t)pool_ld(in, p) + rows * (size_t)(in.w + 2 * p->pad);
 }
 
 /* Padded copy of one plane: border = fill. */
@@ -45,35 +47,51 @@ static void pool(const float *x, cb_shape in, const cb_pool_params *p, cb_shape 
 #pragma omp parallel num_threads(threads)
     {
         float *P = ws + (size_t)omp_get_thread_num() * per_thread;
+        float *Hs = P + (size_t)(in.h + 2 * p->pad + 1) * ld;
 #pragma omp for schedule(static)
         for (int c = 0; c < in.c; c++) {
             pad_plane(x + (size_t)c * in.h * in.w, in, p->pad, ld, is_max ? -FLT_MAX : 0.0f, P);
             float *yc = y + (size_t)c * out.h * out.w;
-            for (int i = 0; i < out.h; i++) {
-                float *yr = yc + (size_t)i * out.w;
-                for (int j = 0; j < out.w; j++) yr[j] = is_max ? -FLT_MAX : 0.0f;
-                for (int u = 0; u < k; u++) {
-                    const float *pr = P + (size_t)(i * s + u) * ld;
-                    for (int v = 0; v < k; v++) {
-                        if (s == 1) {
-                            const float *q = pr + v;
-                            if (is_max)
-                                for (int j = 0; j < out.w; j++) yr[j] = yr[j] > q[j] ? yr[j] : q[j];
-                            else
-                                for (int j = 0; j < out.w; j++) yr[j] += q[j];
-                        } else {
-                            if (is_max)
-                                for (int j = 0; j < out.w; j++) {
-                                    float q = pr[j * s + v];
-                                    yr[j] = yr[j] > q ? yr[j] : q;
-                                }
-                            else
-                                for (int j = 0; j < out.w; j++) yr[j] += pr[j * s + v];
+            /* separable: pool each row over the k columns of a window, then
+             * those row results over k rows (2k operations per output
+             * instead of k*k; max and sum are both associative) */
+            const int rows = (out.h - 1) * s + k, OW = out.w;
+            for (int r = 0; r < rows; r++) {
+                const float *pr = P + (size_t)r * ld;
+                float *hr = Hs + (size_t)r * OW;
+                if (s == 1) {
+                    for (int j = 0; j < OW; j++) hr[j] = pr[j];
+                    for (int v = 1; v < k; v++) {
+                        const float *q = pr + v;
+                        if (is_max)
+                            for (int j = 0; j < OW; j++) hr[j] = hr[j] > q[j] ? hr[j] : q[j];
+                        else
+                            for (int j = 0; j < OW; j++) hr[j] += q[j];
+                    }
+                } else {
+                    for (int j = 0; j < OW; j++) {
+                        float a = pr[j * s];
+                        for (int v = 1; v < k; v++) {
+                            float q = pr[j * s + v];
+                            a = is_max ? (a > q ? a : q) : a + q;
                         }
+                        hr[j] = a;
                     }
                 }
+            }
+            for (int i = 0; i < out.h; i++) {
+                float *yr = yc + (size_t)i * OW;
+                const float *h0 = Hs + (size_t)i * s * OW;
+                for (int j = 0; j < OW; j++) yr[j] = h0[j];
+                for (int u = 1; u < k; u++) {
+                    const float *q = h0 + (size_t)u * OW;
+                    if (is_max)
+                        for (int j = 0; j < OW; j++) yr[j] = yr[j] > q[j] ? yr[j] : q[j];
+                    else
+                        for (int j = 0; j < OW; j++) yr[j] += q[j];
+                }
                 if (!is_max)
-                    for (int j = 0; j < out.w; j++) yr[j] *= inv;
+                    for (int j = 0; j < OW; j++) yr[j] *= inv;
             }
         }
     }
