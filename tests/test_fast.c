@@ -500,6 +500,16 @@ static void test_openblas_backend(void **state) {
     cb_graph_fc(g, "fc", v, 11, true);
     r = run_both(g, 1, CB_GEMM_OPENBLAS, 4);
     assert_int_equal(count_mismatches(r.ref, r.fast, r.n, NULL), 0);
+    /* and through the executor with options */
+    cb_exec *e = NULL;
+    cb_fast_options o = {2, CB_GEMM_OPENBLAS};
+    assert_int_equal(cb_exec_new_fast(g, &o, &e, &err), CB_OK);
+    float *x = random_input(cb_graph_input_shape(g), 4 + 1), *y = cb_alloc_floats(r.n);
+    cb_exec_run(e, x, y);
+    assert_int_equal(count_mismatches(r.ref, y, r.n, NULL), 0);
+    cb_exec_free(e);
+    cb_free(x);
+    cb_free(y);
     result_free(&r);
     cb_graph_free(g);
 }

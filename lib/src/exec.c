@@ -154,3 +154,27 @@ uint64_t cb_exec_counted_macs(const cb_exec *e) { return e->macs; }
 void cb_exec_set_profile(cb_exec *e, int on) { e->profile = on; }
 
 const double *cb_exec_layer_seconds(const cb_exec *e) { return e->layer_seconds; }
+
+/* Added by the fast-kernel owner (issue 4): a fast executor with plan
+ * options (the GEMM backend), for `--gemm`-style switches. */
+cb_status cb_exec_new_fast(const cb_graph *g, const cb_fast_options *opts, cb_exec **out,
+                           cb_error *err) {
+    *out = NULL;
+    cb_fast_plan *plan = NULL;
+    cb_status s = cb_fast_plan_new_opts(g, opts, &plan, err); /* validates g and its params */
+    if (s != CB_OK) return s;
+    cb_exec *e = calloc(1, sizeof *e);
+    double *secs = calloc((size_t)g->n_layers + 1, sizeof(double));
+    if (!e || !secs) {
+        free(e);
+        free(secs);
+        cb_fast_plan_free(plan);
+        return cb_fail(err, CB_ERR_NOMEM, "out of memory");
+    }
+    e->g = g;
+    e->impl = CB_IMPL_FAST;
+    e->plan = plan;
+    e->layer_seconds = secs;
+    *out = e;
+    return CB_OK;
+}

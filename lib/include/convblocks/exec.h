@@ -10,6 +10,7 @@
 
 #include <stdint.h>
 
+#include "convblocks/fast.h"
 #include "convblocks/graph.h"
 #include "convblocks/ops.h"
 #include "convblocks/status.h"
@@ -35,6 +36,12 @@ uint64_t cb_exec_counted_macs(const cb_exec *e);
  * seconds of every layer (fused layers' time goes to the conv that leads them). */
 void cb_exec_set_profile(cb_exec *e, int on);
 const double *cb_exec_layer_seconds(const cb_exec *e);
+
+/* A fast executor with plan options (fast.h: threads, GEMM backend own or
+ * OpenBLAS); cb_exec_new(g, CB_IMPL_FAST, t, ...) equals opts {t, CB_GEMM_OWN}
+ * unless the environment variable CB_GEMM says otherwise. */
+cb_status cb_exec_new_fast(const cb_graph *g, const cb_fast_options *opts, cb_exec **out,
+                           cb_error *err);
 
 #ifdef __cplusplus
 }
