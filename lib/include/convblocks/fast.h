@@ -25,7 +25,11 @@ void cb_fast_plan_free(cb_fast_plan *p);
 
 /* Which matrix-multiply kernel 1x1 convs and fully connected layers use:
  * our own packed AVX2/FMA micro-kernel, or OpenBLAS (cblas_sgemm /
- * cblas_sgemv) as the comparison the report shows beside it. */
+ * cblas_sgemv) as the comparison the report shows beside it. OpenBLAS
+ * takes the plain 1x1 stride-1 convs (groups 1, no fused input ReLU) and
+ * the fully connected layers, then a separate pass adds bias/ReLU/residual;
+ * every other op keeps our kernels. Without OpenBLAS at build time the
+ * option is accepted and our kernels run. */
 typedef enum { CB_GEMM_OWN = 0, CB_GEMM_OPENBLAS = 1 } cb_gemm_backend;
 
 /* "own" | "openblas" -> backend; 0 on success, -1 if unknown. */
@@ -54,7 +58,7 @@ int cb_fast_plan_fused(const cb_fast_plan *p);
  * otherwise portable C kernels (same results up to float rounding). */
 int cb_fast_cpu_has_avx2(void);
 int cb_fast_portable_forced(void);
-const char *cb_fast_isa(void);   /* "avx2+fma" or "portable": what new plans use */
+const char *cb_fast_isa(void);   /* "avx2+fma" or "portable": what runs now (checked per run) */
 
 #ifdef __cplusplus
 }
