@@ -438,7 +438,7 @@ static cb_status step_ops(report *r, cb_error *err) {
     step_begin(r, "timing %d single ops (ref; fast 1 and %d threads)", N_OPS, r->threads);
     rp_table_init(&r->ops, "ops",
                   "op,input,output,macs,other_ops,bytes,flops,intensity,ref_ms,fast1_ms,fastN_ms,"
-                  "fastN_gflops,fastN_pct_peak");
+                  "fast1_gflops,fastN_gflops,fastN_pct_peak");
     for (int i = 0; i < N_OPS; i++) {
         cb_graph *g;
         cb_status s = op_graph(&OPS[i], &g, err);
@@ -463,6 +463,7 @@ static cb_status step_ops(report *r, cb_error *err) {
         rp_cell_num(&r->ops, ms(&ref), 4);
         rp_cell_num(&r->ops, ms(&f1), 4);
         rp_cell_num(&r->ops, ms(&fn), 4);
+        rp_cell_num(&r->ops, f1.ok ? flops_of(c) / f1.median_s * 1e-9 : 0, 4);
         rp_cell_num(&r->ops, fn.ok ? flops_of(c) / fn.median_s * 1e-9 : 0, 4);
         double peak = r->have_machine ? roof(r->m.fma_gflops_all, r->m.fma_gflops_1t) : 0;
         rp_cell_num(&r->ops, fn.ok && peak > 0 ? 100.0 * flops_of(c) / fn.median_s * 1e-9 / peak : 0, 3);
@@ -781,22 +782,26 @@ static cb_status step_networks(report *r, cb_error *err) {
 
 /* Points of the roofline (plot 4) and the thread speed-ups (plot 9). */
 static void derived_tables(report *r) {
+    /* series: op / block (fast, 1 thread), op_all / block_all (fast, all threads),
+     * block_ref (reference loops, 1 thread) */
     rp_table_init(&r->roofline, "roofline", "series,name,intensity,gflops,label");
-    for (int i = 0; i < r->ops.nrows && i < N_OPS; i++) {
-        const char *g = rp_get(&r->ops, i, rp_col(&r->ops, "fastN_gflops"));
-        if (!*g) continue;
-        rp_cell(&r->roofline, "op");
-        rp_cell(&r->roofline, rp_get(&r->ops, i, 0));
-        rp_cell(&r->roofline, rp_get(&r->ops, i, rp_col(&r->ops, "intensity")));
-        rp_cell(&r->roofline, g);
-        rp_cell(&r->roofline, OPS[i].label);
-    }
     for (int k = 0; k < 2; k++)
+        for (int i = 0; i < r->ops.nrows && i < N_OPS; i++) {
+            const char *g = rp_get(&r->ops, i, rp_col(&r->ops, k ? "fastN_gflops" : "fast1_gflops"));
+            if (!*g) continue;
+            rp_cell(&r->roofline, k ? "op_all" : "op");
+            rp_cell(&r->roofline, rp_get(&r->ops, i, 0));
+            rp_cell(&r->roofline, rp_get(&r->ops, i, rp_col(&r->ops, "intensity")));
+            rp_cell(&r->roofline, g);
+            rp_cell(&r->roofline, OPS[i].label);
+        }
+    static const char *series[3] = {"block", "block_all", "block_ref"};
+    for (int k = 0; k < 3; k++)
         for (int i = 0; i < r->nblocks; i++) {
-            const rp_time *t = k == 0 ? &r->b_fn[i] : &r->b_ref[i];
+            const rp_time *t = k == 0 ? &r->b_f1[i] : k == 1 ? &r->b_fn[i] : &r->b_ref[i];
             if (!t->ok) continue;
             cb_cost c = cb_graph_cost(r->bg[i], NULL);
-            rp_cell(&r->roofline, k == 0 ? "block" : "block_ref");
+            rp_cell(&r->roofline, series[k]);
             rp_cell(&r->roofline, r->bg[i]->name);
             rp_cell_num(&r->roofline, flops_of(c) / (double)c.bytes, 4);
             rp_cell_num(&r->roofline, flops_of(c) / t->median_s * 1e-9, 4);
@@ -1033,17 +1038,19 @@ static void caption(report *r, int which, rp_buf *c) {
         break;
     }
     case P_ROOF:
-        rp_printf(c, "Achieved GFLOP/s (2 flop per MAC plus the other elementwise ops) of single ops and "
-                     "whole blocks with the fast kernels on %d threads, against arithmetic intensity "
-                     "(flop per byte of minimum traffic, cost.h). The roof is this machine's measured "
-                     "ceilings: FMA peak %.1f GFLOP/s on %d threads (%.1f on 1) and STREAM-triad bandwidth "
-                     "%.1f GB/s from DRAM (%.1f GB/s with L3-sized arrays). Grey crosses: the blocks with "
-                     "the reference loops. Look at where each op sits: depthwise convs, BN, ReLU, pools and "
-                     "FC layers are left of the ridge point, bound by memory; 3x3 and 1x1 convs are right "
-                     "of it and limited by how well the kernel uses the FMA units.",
-                  r->threads, roof(r->m.fma_gflops_all, r->m.fma_gflops_1t), r->threads, r->m.fma_gflops_1t,
-                  roof(r->m.dram_triad_gbs_all, r->m.dram_triad_gbs_1t),
-                  roof(r->m.l3_triad_gbs_all, r->m.l3_triad_gbs_1t));
+        rp_printf(c, "Achieved GFLOP/s (2 flop per MAC plus the other elementwise ops) of single ops (circles) "
+                     "and whole blocks (squares) with the fast kernels, against arithmetic intensity (flop per "
+                     "byte of minimum traffic, cost.h). Filled and labelled: 1 thread, under this machine's "
+                     "measured 1-thread ceilings, FMA peak %.1f GFLOP/s and STREAM-triad bandwidth %.1f GB/s "
+                     "from DRAM (%.1f GB/s with L3-sized arrays). Hollow: the same on %d threads, whose roof is "
+                     "the dotted line (%.1f GFLOP/s, %.1f GB/s). Grey crosses: the blocks with the reference "
+                     "loops. Look at where each op sits: depthwise convs, BN, ReLU, pools and FC layers have "
+                     "intensities left of the ridge point and are bound by memory (above the DRAM slope only "
+                     "when their data stays in cache); dense 3x3 and 1x1 convs are right of it, where the gap "
+                     "to the roof is how well the kernel uses the FMA units.",
+                  r->m.fma_gflops_1t, r->m.dram_triad_gbs_1t, r->m.l3_triad_gbs_1t, r->threads,
+                  roof(r->m.fma_gflops_all, r->m.fma_gflops_1t),
+                  roof(r->m.dram_triad_gbs_all, r->m.dram_triad_gbs_1t));
         break;
     case P_GROUPED: {
         int last = r->grouped.nrows - 1;

@@ -330,7 +330,7 @@ static void test_csv_shapes(void **state) {
         int rows, cols;   /* rows -1: checked elsewhere */
     } want[] = {
         {"blocks.csv", -1, 21},          {"blocks_common.csv", 10, 11},
-        {"ops.csv", 15, 13},             {"separable.csv", 9, 19},       /* quick: k 3,5,7 x N 16,64,256 */
+        {"ops.csv", 15, 14},             {"separable.csv", 9, 19},       /* quick: k 3,5,7 x N 16,64,256 */
         {"inception_grouped.csv", 5, 13}, {"vgg_receptive_field.csv", 3, 11},
         {"roofline.csv", -1, 5},
         {"threads.csv", -1, 5},          {"networks.csv", -1, 14},
