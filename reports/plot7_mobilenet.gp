@@ -9,6 +9,8 @@ height = 680
 load scriptdir.'/common.gp'
 f = datadir.'/mobilenet_tradeoffs.csv'
 t = datadir.'/mobilenet_types.csv'
+stats t using 3 skip 1 nooutput   # before any range is set: stats honours them
+ntypes = STATS_records
 
 set multiplot layout 1,2 title "MobileNet v1 (batch 1, 1000 classes)" font ',16'
 set logscale xy
@@ -27,7 +29,7 @@ plot f using ($4/1e6):(sel('width', $5/1e6)) skip 1 with linespoints lw 2 pt 7 p
 
 unset logscale
 set ytics auto
-set xrange [*:*]
+set xrange [-0.6:ntypes-0.4]
 set yrange [0:110]
 set format y '%g%%'
 set xlabel 'layer type'
