@@ -25,7 +25,7 @@ while [ "$i" -le "$rounds" ]; do
     for side in a b; do
         if [ $side = a ]; then bin=$a; else bin=$b; fi
         "$bin" --no-probe "$@" --benchmark_repetitions=1 \
-            --benchmark_out="$out/$side$i.json" --benchmark_out_format=json > /dev/null
+            --benchmark_out="$out/$side$i.json" --benchmark_out_format=json > "$out/$side$i.log" 2>&1
     done
     alist="$alist${alist:+,}$out/a$i.json"
     blist="$blist${blist:+,}$out/b$i.json"
