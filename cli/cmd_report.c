@@ -1095,14 +1095,14 @@ static void caption(report *r, int which, rp_buf *c) {
                      "fast kernels fold batch-norm into the conv before it and fuse ReLU, so those layers "
                      "show no time of their own: their cost is inside the conv's bar. Look for layer types "
                      "whose share of time exceeds their share of MACs, such as the depthwise convs of "
-                     "MobileNet and Xception and the pools and concats of Inception.%s",
+                     "MobileNet and Xception and the pooling layers of Inception and VGG.%s",
                   r->quick ? " (--quick: only mobilenet_v1 is timed.)" : "");
         break;
     case P_THREADS:
         rp_printf(c, "Fast kernels on %d threads against 1 thread, for each canonical block at its default "
                      "shape (median of repeated runs). The dashed line is the ideal speed-up of %d. Blocks "
                      "made of small or memory-bound layers gain less: a thread team has a start-up cost and "
-                     "two cores share one memory bus. On a shared VM these numbers move from run to run.",
+                     "the cores share one memory bus. On a shared VM these numbers move from run to run.",
                   r->threads, r->threads);
         break;
     }
