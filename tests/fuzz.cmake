@@ -1,7 +1,8 @@
 # Fuzz targets (tests/fuzz/): the .npy reader, the --shape and --set parsers
 # (with the block builders behind --set), the --params DIR loader, the
-# benchmark-JSON reader of convblocks-bench-compare, and the fast executor
-# against the reference one on small random graphs (exec).
+# benchmark-JSON reader of convblocks-bench-compare, the fast executor
+# against the reference one on small random graphs (exec), and the argument
+# handling of `convblocks cost` and `convblocks list` (cli).
 #
 # With -DCB_FUZZ=ON (clang; `make fuzz` and `make test` configure build-fuzz/)
 # each is a libFuzzer binary, and CTest label "fuzz" runs each for a fixed
@@ -10,7 +11,7 @@
 # runs it over the committed seed corpus and regression inputs, so the plain
 # and the ASan+UBSan builds check them too.
 set(CB_FUZZ_DIR ${CMAKE_CURRENT_SOURCE_DIR}/fuzz)
-set(CB_FUZZ_TARGETS npy shape set params exec)
+set(CB_FUZZ_TARGETS npy shape set params exec cli)
 set(CB_FUZZ_RUNS 20000 CACHE STRING "Executions per fuzz target under CTest (label fuzz)")
 
 pkg_check_modules(CB_FUZZ_CJSON IMPORTED_TARGET libcjson)
@@ -28,6 +29,10 @@ foreach(t ${CB_FUZZ_TARGETS})
   if(t STREQUAL "bench_json")
     # compare.c is compiled into the target (its reader is static), with its statistics.
     list(APPEND srcs ${CMAKE_SOURCE_DIR}/bench/stats.c)
+  elseif(t STREQUAL "cli")
+    # the command line's own flag parsing and the two commands that read no file
+    list(APPEND srcs ${CMAKE_SOURCE_DIR}/cli/common.c ${CMAKE_SOURCE_DIR}/cli/cmd_cost.c
+         ${CMAKE_SOURCE_DIR}/cli/cmd_list.c)
   endif()
   if(CB_FUZZ)
     set(exe fuzz_${t})
