@@ -122,7 +122,7 @@ static cb_status nomem(cb_error *err, const cb_graph *g) {
     return cb_fail(err, CB_ERR_NOMEM, "%s: out of memory compiling the fast plan", g->name);
 }
 
-/* Extend the step at `st` over a following ReLU: returns the new output value. */
+/* Extend a step over the ReLU that alone follows value v (sets *flag); returns the new output value. */
 static int fuse_relu(analysis *a, cb_fast_plan *p, int v, int *flag) {
     int r = sole_consumer(a, v, CB_OP_RELU);
     if (r < 0) return v;
