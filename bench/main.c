@@ -75,6 +75,11 @@ static void add_context(const cb_machine_info *m, bool probed) {
     cb_bench_add_context("cb_frequency_warning", warn ? warn : "");
     cb_bench_add_context("cb_avx2_fma", m->avx2_fma ? "true" : "false");
     cb_bench_add_context("cb_build_type", CB_BUILD_TYPE);
+    /* the fast kernels' GEMM backend (fast_plan.c reads CB_GEMM; default: own) */
+    const char *gemm = getenv("CB_GEMM");
+    cb_bench_add_context("cb_gemm_backend", gemm && *gemm ? gemm : "own");
+    const char *portable = getenv("CB_FORCE_PORTABLE");
+    cb_bench_add_context("cb_force_portable", portable && *portable ? portable : "");
     char list[64] = "";
     size_t len = 0;
     for (int i = 0; i < cbb_cfg.n_threads; i++)
