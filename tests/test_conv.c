@@ -15,8 +15,8 @@
 #define CONV_DIR CB_DATA_DIR "/golden/conv"
 
 static void check_case(const char *name) {
-    char dir[512], path[600];
-    snprintf(dir, sizeof dir, "%s/%s", CONV_DIR, name);
+    char dir[400], path[1024];
+    snprintf(dir, sizeof dir, "%s/%.95s", CONV_DIR, name);
     snprintf(path, sizeof path, "%s/meta.json", dir);
     cJSON *meta = cbt_read_json(path);
     assert_non_null(meta);

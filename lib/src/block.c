@@ -7,6 +7,8 @@
  */
 #include "convblocks/block.h"
 
+#include "modules.h"
+
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -16,23 +18,80 @@
 /* The largest value an integer block argument may take. */
 #define CB_MAX_ARG_VALUE 65536
 
-/* ---- shared pieces --------------------------------------------------- */
+/* ---- modules: the pieces networks reuse (modules.h) ------------------- */
 
-/* BasicConv (Inception): conv k x k 'same' without bias -> BN -> ReLU. */
-static int basic_conv(cb_graph *g, const char *prefix, int x, int cout, int k, int groups) {
-    char n[CB_NAME_MAX];
-    x = cb_graph_conv(g, cb_namef(n, "%s.conv", prefix), x, cout, cb_conv_square(k, 1, k / 2, groups),
-                      false);
-    x = cb_graph_bn(g, cb_namef(n, "%s.bn", prefix), x);
-    return cb_graph_relu(g, cb_namef(n, "%s.relu", prefix), x);
+/* "prefix.name", or just "name" at the top level of a block. */
+static const char *join(char buf[CB_NAME_MAX], const char *prefix, const char *name) {
+    return prefix[0] ? cb_namef(buf, "%s.%s", prefix, name) : cb_namef(buf, "%s", name);
 }
 
-/* SepConv (Xception): depthwise 3x3 then pointwise 1x1, nothing between. */
-static int sep_conv(cb_graph *g, const char *prefix, int x, int cout) {
+int cb_mod_basic_conv(cb_graph *g, const char *prefix, int x, int cout, cb_conv_params p) {
+    char n[CB_NAME_MAX];
+    x = cb_graph_conv(g, join(n, prefix, "conv"), x, cout, p, false);
+    x = cb_graph_bn(g, join(n, prefix, "bn"), x);
+    return cb_graph_relu(g, join(n, prefix, "relu"), x);
+}
+
+int cb_mod_sep_conv(cb_graph *g, const char *prefix, int x, int cout) {
     char n[CB_NAME_MAX];
     int cin = x >= 0 ? g->values[x].c : 1;
-    x = cb_graph_conv(g, cb_namef(n, "%s.dw", prefix), x, cin, cb_conv_square(3, 1, 1, cin), false);
-    return cb_graph_conv(g, cb_namef(n, "%s.pw", prefix), x, cout, cb_conv_square(1, 1, 0, 1), false);
+    x = cb_graph_conv(g, join(n, prefix, "dw"), x, cin, cb_conv_square(3, 1, 1, cin), false);
+    return cb_graph_conv(g, join(n, prefix, "pw"), x, cout, cb_conv_square(1, 1, 0, 1), false);
+}
+
+/* Entry and exit modules share one shape: [ReLU] Sep -> BN -> ReLU -> Sep -> BN
+ * -> MaxPool 3x3/2, plus a strided 1x1 conv shortcut from the module input. */
+int cb_mod_xception_downsample(cb_graph *g, const char *prefix, int x, int mid, int cout,
+                               bool start_relu) {
+    char n[CB_NAME_MAX], sub[CB_NAME_MAX];
+    int y = start_relu ? cb_graph_relu(g, join(n, prefix, "relu0"), x) : x;
+    y = cb_mod_sep_conv(g, join(sub, prefix, "sep1"), y, mid);
+    y = cb_graph_bn(g, join(n, prefix, "bn1"), y);
+    y = cb_graph_relu(g, join(n, prefix, "relu1"), y);
+    y = cb_mod_sep_conv(g, join(sub, prefix, "sep2"), y, cout);
+    y = cb_graph_bn(g, join(n, prefix, "bn2"), y);
+    y = cb_graph_maxpool(g, join(n, prefix, "pool"), y, 3, 2, 1);
+    int s = cb_graph_conv(g, join(n, prefix, "skip"), x, cout, cb_conv_square(1, 2, 0, 1), false);
+    s = cb_graph_bn(g, join(n, prefix, "skipbn"), s);
+    return cb_graph_add(g, join(n, prefix, "add"), y, s);
+}
+
+int cb_mod_xception_middle(cb_graph *g, const char *prefix, int x) {
+    char n[CB_NAME_MAX], name[CB_NAME_MAX];
+    int c = x >= 0 ? g->values[x].c : 1, y = x;
+    for (int i = 1; i <= 3; i++) {
+        y = cb_graph_relu(g, join(n, prefix, cb_namef(name, "relu%d", i)), y);
+        y = cb_mod_sep_conv(g, join(n, prefix, cb_namef(name, "sep%d", i)), y, c);
+        y = cb_graph_bn(g, join(n, prefix, cb_namef(name, "bn%d", i)), y);
+    }
+    return cb_graph_add(g, join(n, prefix, "add"), x, y);
+}
+
+/* A 'same' k x k BasicConv at stride 1 under "prefix.name". */
+static int same_conv(cb_graph *g, const char *prefix, const char *name, int x, int cout, int k,
+                     int groups) {
+    char n[CB_NAME_MAX];
+    return cb_mod_basic_conv(g, join(n, prefix, name), x, cout, cb_conv_square(k, 1, k / 2, groups));
+}
+
+int cb_mod_inception_a(cb_graph *g, const char *prefix, int x, int pool_features) {
+    char n[CB_NAME_MAX];
+    int b1 = same_conv(g, prefix, "branch1x1", x, 64, 1, 1);
+    int b5 = same_conv(g, prefix, "branch5x5_1", x, 48, 1, 1);
+    b5 = same_conv(g, prefix, "branch5x5_2", b5, 64, 5, 1);
+    int b3 = same_conv(g, prefix, "branch3x3dbl_1", x, 64, 1, 1);
+    b3 = same_conv(g, prefix, "branch3x3dbl_2", b3, 96, 3, 1);
+    b3 = same_conv(g, prefix, "branch3x3dbl_3", b3, 96, 3, 1);
+    int bp = cb_graph_avgpool(g, join(n, prefix, "avgpool"), x, 3, 1, 1); /* count_include_pad */
+    bp = same_conv(g, prefix, "branch_pool", bp, pool_features, 1, 1);
+    int branches[4] = {b1, b5, b3, bp};
+    return cb_graph_concat(g, join(n, prefix, "concat"), branches, 4);
+}
+
+/* InceptionGrouped at `prefix`: 1x1 reduce (cin -> m), then a 3x3 over `groups` segments. */
+static int inception_grouped(cb_graph *g, const char *prefix, int x, int m, int groups) {
+    x = same_conv(g, prefix, "reduce", x, m, 1, 1);
+    return same_conv(g, prefix, "spatial", x, m, 3, groups);
 }
 
 /* ---- the blocks ------------------------------------------------------ */
@@ -74,63 +133,26 @@ static cb_status build_mobilenet(cb_graph *g, const cb_args *a) {
     return cb_graph_status(g, NULL);
 }
 
-/* Entry and exit modules share one shape: [ReLU] Sep -> BN -> ReLU -> Sep -> BN
- * -> MaxPool 3x3/2, plus a strided 1x1 conv shortcut from the block input. */
-static cb_status xception_downsample(cb_graph *g, int mid, int cout, bool start_relu) {
-    int y = start_relu ? cb_graph_relu(g, "relu0", 0) : 0;
-    y = sep_conv(g, "sep1", y, mid);
-    y = cb_graph_bn(g, "bn1", y);
-    y = cb_graph_relu(g, "relu1", y);
-    y = sep_conv(g, "sep2", y, cout);
-    y = cb_graph_bn(g, "bn2", y);
-    y = cb_graph_maxpool(g, "pool", y, 3, 2, 1);
-    int s = cb_graph_conv(g, "skip", 0, cout, cb_conv_square(1, 2, 0, 1), false);
-    s = cb_graph_bn(g, "skipbn", s);
-    cb_graph_add(g, "add", y, s);
+static cb_status build_xception_entry(cb_graph *g, const cb_args *a) {
+    int cout = cb_args_get(a, "cout");
+    cb_mod_xception_downsample(g, "", 0, cout, cout, cb_args_get(a, "start_relu") != 0);
     return cb_graph_status(g, NULL);
 }
 
-static cb_status build_xception_entry(cb_graph *g, const cb_args *a) {
-    int cout = cb_args_get(a, "cout");
-    return xception_downsample(g, cout, cout, cb_args_get(a, "start_relu") != 0);
-}
-
 static cb_status build_xception_exit(cb_graph *g, const cb_args *a) {
-    return xception_downsample(g, cb_args_get(a, "cin"), cb_args_get(a, "cout"), true);
+    cb_mod_xception_downsample(g, "", 0, cb_args_get(a, "cin"), cb_args_get(a, "cout"), true);
+    return cb_graph_status(g, NULL);
 }
 
 static cb_status build_xception_middle(cb_graph *g, const cb_args *a) {
-    char n[CB_NAME_MAX];
-    int c = cb_args_get(a, "c"), y = 0;
-    for (int i = 1; i <= 3; i++) {
-        y = cb_graph_relu(g, cb_namef(n, "relu%d", i), y);
-        y = sep_conv(g, cb_namef(n, "sep%d", i), y, c);
-        y = cb_graph_bn(g, cb_namef(n, "bn%d", i), y);
-    }
-    cb_graph_add(g, "add", 0, y);
+    (void)a;
+    cb_mod_xception_middle(g, "", 0);
     return cb_graph_status(g, NULL);
 }
 
 static cb_status build_inception_a(cb_graph *g, const cb_args *a) {
-    int b1 = basic_conv(g, "branch1x1", 0, 64, 1, 1);
-    int b5 = basic_conv(g, "branch5x5_1", 0, 48, 1, 1);
-    b5 = basic_conv(g, "branch5x5_2", b5, 64, 5, 1);
-    int b3 = basic_conv(g, "branch3x3dbl_1", 0, 64, 1, 1);
-    b3 = basic_conv(g, "branch3x3dbl_2", b3, 96, 3, 1);
-    b3 = basic_conv(g, "branch3x3dbl_3", b3, 96, 3, 1);
-    int bp = cb_graph_avgpool(g, "avgpool", 0, 3, 1, 1);  /* count_include_pad, as torchvision */
-    bp = basic_conv(g, "branch_pool", bp, cb_args_get(a, "pool_features"), 1, 1);
-    int branches[4] = {b1, b5, b3, bp};
-    cb_graph_concat(g, "concat", branches, 4);
+    cb_mod_inception_a(g, "", 0, cb_args_get(a, "pool_features"));
     return cb_graph_status(g, NULL);
-}
-
-/* InceptionGrouped at `prefix`: 1x1 reduce (cin -> m), then a 3x3 over `groups` segments. */
-static int inception_grouped(cb_graph *g, const char *prefix, int x, int m, int groups) {
-    char n[CB_NAME_MAX];
-    const char *dot = prefix[0] ? "." : "";
-    x = basic_conv(g, cb_namef(n, "%s%sreduce", prefix, dot), x, m, 1, 1);
-    return basic_conv(g, cb_namef(n, "%s%sspatial", prefix, dot), x, m, 3, groups);
 }
 
 static cb_status build_inception_grouped(cb_graph *g, const cb_args *a) {

@@ -55,6 +55,8 @@
  */
 #include "convblocks/net.h"
 
+#include "modules.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -78,22 +80,6 @@ static int conv_bn_relu(cb_graph *g, const char *name, int x, int cout, cb_conv_
     x = cb_graph_conv(g, name, x, cout, p, false);
     x = cb_graph_bn(g, cb_namef(n, "%s_bn", name), x);
     return cb_graph_relu(g, cb_namef(n, "%s_relu", name), x);
-}
-
-/* torchvision BasicConv2d: "prefix.conv" (no bias) -> "prefix.bn" -> "prefix.relu". */
-static int basic_conv(cb_graph *g, const char *prefix, int x, int cout, cb_conv_params p) {
-    char n[CB_NAME_MAX];
-    x = cb_graph_conv(g, cb_namef(n, "%s.conv", prefix), x, cout, p, false);
-    x = cb_graph_bn(g, cb_namef(n, "%s.bn", prefix), x);
-    return cb_graph_relu(g, cb_namef(n, "%s.relu", prefix), x);
-}
-
-/* Xception separable conv: depthwise 3x3 "prefix.dw" then pointwise 1x1 "prefix.pw". */
-static int sep_conv(cb_graph *g, const char *prefix, int x, int cout) {
-    char n[CB_NAME_MAX];
-    int cin = x >= 0 ? g->values[x].c : 1;
-    x = cb_graph_conv(g, cb_namef(n, "%s.dw", prefix), x, cin, cb_conv_square(3, 1, 1, cin), false);
-    return cb_graph_conv(g, cb_namef(n, "%s.pw", prefix), x, cout, cb_conv_square(1, 1, 0, 1), false);
 }
 
 /* ---- MobileNet v1 (arXiv 1704.04861 Table 1, TF-slim / Keras) ---------- */
@@ -185,37 +171,6 @@ static cb_status build_vgg19(cb_graph *g, double alpha) {
 
 /* ---- Xception (arXiv 1610.02357 Fig. 5, Keras applications) ------------ */
 
-/* Entry and exit modules (the xception_entry / xception_exit blocks under
- * `prefix`): [ReLU] Sep(cin, mid) -> BN -> ReLU -> Sep(mid, cout) -> BN ->
- * MaxPool 3x3/2, plus a strided 1x1 conv + BN shortcut from the input. */
-static int xception_downsample(cb_graph *g, const char *prefix, int x, int mid, int cout,
-                               bool start_relu) {
-    char n[CB_NAME_MAX];
-    int y = start_relu ? cb_graph_relu(g, cb_namef(n, "%s.relu0", prefix), x) : x;
-    y = sep_conv(g, cb_namef(n, "%s.sep1", prefix), y, mid);
-    y = cb_graph_bn(g, cb_namef(n, "%s.bn1", prefix), y);
-    y = cb_graph_relu(g, cb_namef(n, "%s.relu1", prefix), y);
-    y = sep_conv(g, cb_namef(n, "%s.sep2", prefix), y, cout);
-    y = cb_graph_bn(g, cb_namef(n, "%s.bn2", prefix), y);
-    y = cb_graph_maxpool(g, cb_namef(n, "%s.pool", prefix), y, 3, 2, 1);
-    int s = cb_graph_conv(g, cb_namef(n, "%s.skip", prefix), x, cout, cb_conv_square(1, 2, 0, 1),
-                          false);
-    s = cb_graph_bn(g, cb_namef(n, "%s.skipbn", prefix), s);
-    return cb_graph_add(g, cb_namef(n, "%s.add", prefix), y, s);
-}
-
-/* Middle module (the xception_middle block): x + 3 x (ReLU -> Sep(c, c) -> BN). */
-static int xception_middle(cb_graph *g, const char *prefix, int x) {
-    char n[CB_NAME_MAX];
-    int c = x >= 0 ? g->values[x].c : 1, y = x;
-    for (int i = 1; i <= 3; i++) {
-        y = cb_graph_relu(g, cb_namef(n, "%s.relu%d", prefix, i), y);
-        y = sep_conv(g, cb_namef(n, "%s.sep%d", prefix, i), y, c);
-        y = cb_graph_bn(g, cb_namef(n, "%s.bn%d", prefix, i), y);
-    }
-    return cb_graph_add(g, cb_namef(n, "%s.add", prefix), x, y);
-}
-
 static cb_status build_xception(cb_graph *g, double alpha) {
     (void)alpha;
     char n[CB_NAME_MAX];
@@ -226,17 +181,17 @@ static cb_status build_xception(cb_graph *g, double alpha) {
     x = cb_graph_conv(g, "block1.conv2", x, 64, cb_conv_square(3, 1, 0, 1), false);
     x = cb_graph_bn(g, "block1.bn2", x);
     x = cb_graph_relu(g, "block1.relu2", x);
-    x = xception_downsample(g, "block2", x, 128, 128, false); /* follows a ReLU already */
-    x = xception_downsample(g, "block3", x, 256, 256, true);
-    x = xception_downsample(g, "block4", x, 728, 728, true);
+    x = cb_mod_xception_downsample(g, "block2", x, 128, 128, false); /* follows a ReLU already */
+    x = cb_mod_xception_downsample(g, "block3", x, 256, 256, true);
+    x = cb_mod_xception_downsample(g, "block4", x, 728, 728, true);
     /* middle flow: eight residual modules at 728 channels */
-    for (int b = 5; b <= 12; b++) x = xception_middle(g, cb_namef(n, "block%d", b), x);
+    for (int b = 5; b <= 12; b++) x = cb_mod_xception_middle(g, cb_namef(n, "block%d", b), x);
     /* exit flow */
-    x = xception_downsample(g, "block13", x, 728, 1024, true);
-    x = sep_conv(g, "block14.sep1", x, 1536);
+    x = cb_mod_xception_downsample(g, "block13", x, 728, 1024, true);
+    x = cb_mod_sep_conv(g, "block14.sep1", x, 1536);
     x = cb_graph_bn(g, "block14.bn1", x);
     x = cb_graph_relu(g, "block14.relu1", x);
-    x = sep_conv(g, "block14.sep2", x, 2048);
+    x = cb_mod_sep_conv(g, "block14.sep2", x, 2048);
     x = cb_graph_bn(g, "block14.bn2", x);
     x = cb_graph_relu(g, "block14.relu2", x);
     x = cb_graph_gap(g, "avgpool", x);
@@ -250,14 +205,14 @@ static cb_status build_xception(cb_graph *g, double alpha) {
 static int inc_conv(cb_graph *g, const char *prefix, const char *name, int x, int cout, int kh,
                     int kw) {
     char n[CB_NAME_MAX];
-    return basic_conv(g, cb_namef(n, "%s.%s", prefix, name), x, cout,
+    return cb_mod_basic_conv(g, cb_namef(n, "%s.%s", prefix, name), x, cout,
                       conv_rect(kh, kw, 1, kh / 2, kw / 2));
 }
 
 /* A 3x3/2 'valid' BasicConv (the grid reductions). */
 static int inc_conv_s2(cb_graph *g, const char *prefix, const char *name, int x, int cout) {
     char n[CB_NAME_MAX];
-    return basic_conv(g, cb_namef(n, "%s.%s", prefix, name), x, cout, conv_rect(3, 3, 2, 0, 0));
+    return cb_mod_basic_conv(g, cb_namef(n, "%s.%s", prefix, name), x, cout, conv_rect(3, 3, 2, 0, 0));
 }
 
 /* 3x3/1 average pool with padding 1 (counting the padding), then a 1x1 BasicConv. */
@@ -265,20 +220,6 @@ static int inc_pool_branch(cb_graph *g, const char *p, int x, int cout) {
     char n[CB_NAME_MAX];
     int y = cb_graph_avgpool(g, cb_namef(n, "%s.avgpool", p), x, 3, 1, 1);
     return inc_conv(g, p, "branch_pool", y, cout, 1, 1);
-}
-
-/* InceptionA (35x35; the inception_a block): 64 + 64 + 96 + pool_features channels. */
-static int inception_a(cb_graph *g, const char *p, int x, int pool_features) {
-    char n[CB_NAME_MAX];
-    int b1 = inc_conv(g, p, "branch1x1", x, 64, 1, 1);
-    int b5 = inc_conv(g, p, "branch5x5_1", x, 48, 1, 1);
-    b5 = inc_conv(g, p, "branch5x5_2", b5, 64, 5, 5);
-    int b3 = inc_conv(g, p, "branch3x3dbl_1", x, 64, 1, 1);
-    b3 = inc_conv(g, p, "branch3x3dbl_2", b3, 96, 3, 3);
-    b3 = inc_conv(g, p, "branch3x3dbl_3", b3, 96, 3, 3);
-    int bp = inc_pool_branch(g, p, x, pool_features);
-    int br[4] = {b1, b5, b3, bp};
-    return cb_graph_concat(g, cb_namef(n, "%s.concat", p), br, 4);
 }
 
 /* InceptionB (35 -> 17 grid reduction): 384 + 96 + cin channels. */
@@ -345,17 +286,17 @@ static int inception_e(cb_graph *g, const char *p, int x) {
 static cb_status build_inception_v3(cb_graph *g, double alpha) {
     (void)alpha;
     /* stem: 299 -> 149 -> 147 -> 147 -> 73 -> 73 -> 71 -> 35 */
-    int x = basic_conv(g, "conv2d_1a_3x3", 0, 32, cb_conv_square(3, 2, 0, 1));
-    x = basic_conv(g, "conv2d_2a_3x3", x, 32, cb_conv_square(3, 1, 0, 1));
-    x = basic_conv(g, "conv2d_2b_3x3", x, 64, cb_conv_square(3, 1, 1, 1));
+    int x = cb_mod_basic_conv(g, "conv2d_1a_3x3", 0, 32, cb_conv_square(3, 2, 0, 1));
+    x = cb_mod_basic_conv(g, "conv2d_2a_3x3", x, 32, cb_conv_square(3, 1, 0, 1));
+    x = cb_mod_basic_conv(g, "conv2d_2b_3x3", x, 64, cb_conv_square(3, 1, 1, 1));
     x = cb_graph_maxpool(g, "maxpool1", x, 3, 2, 0);
-    x = basic_conv(g, "conv2d_3b_1x1", x, 80, cb_conv_square(1, 1, 0, 1));
-    x = basic_conv(g, "conv2d_4a_3x3", x, 192, cb_conv_square(3, 1, 0, 1));
+    x = cb_mod_basic_conv(g, "conv2d_3b_1x1", x, 80, cb_conv_square(1, 1, 0, 1));
+    x = cb_mod_basic_conv(g, "conv2d_4a_3x3", x, 192, cb_conv_square(3, 1, 0, 1));
     x = cb_graph_maxpool(g, "maxpool2", x, 3, 2, 0);
     /* 35x35 */
-    x = inception_a(g, "mixed_5b", x, 32);
-    x = inception_a(g, "mixed_5c", x, 64);
-    x = inception_a(g, "mixed_5d", x, 64);
+    x = cb_mod_inception_a(g, "mixed_5b", x, 32);
+    x = cb_mod_inception_a(g, "mixed_5c", x, 64);
+    x = cb_mod_inception_a(g, "mixed_5d", x, 64);
     /* 17x17 */
     x = inception_b(g, "mixed_6a", x);
     x = inception_c(g, "mixed_6b", x, 128);
