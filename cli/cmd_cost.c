@@ -23,19 +23,6 @@ static const char HELP[] =
     "kernels up to 31; --resolution up to 8192.\n"
     "Example: convblocks cost mobilenet --set cout=256 --format json\n";
 
-/* 1234567 -> "1,234,567" */
-static const char *commas(uint64_t v, char *buf, size_t n) {
-    char tmp[32];
-    int len = snprintf(tmp, sizeof tmp, "%llu", (unsigned long long)v);
-    size_t o = 0;
-    for (int i = 0; i < len && o + 2 < n; i++) {
-        if (i > 0 && (len - i) % 3 == 0) buf[o++] = ',';
-        buf[o++] = tmp[i];
-    }
-    buf[o] = '\0';
-    return buf;
-}
-
 static double pct(uint64_t part, uint64_t whole) { return whole ? 100.0 * (double)part / (double)whole : 0.0; }
 
 /* The MobileNet paper's section 3.2 formulas, shown beside our count for the
@@ -50,14 +37,14 @@ static void print_formula(const cb_graph *g, cb_cost total) {
         printf("MobileNet paper 3.2, standard conv: DK*DK*M*N*DF*DF = 3*3*%llu*%llu*%llu*%llu = %s MACs, "
                "DK*DK*M*N = %llu weights (%s)\n",
                (unsigned long long)M, (unsigned long long)N, (unsigned long long)DF, (unsigned long long)DF,
-               commas(f, a, sizeof a), (unsigned long long)(9 * M * N),
+               cb_format_count(f, a, sizeof a), (unsigned long long)(9 * M * N),
                f == total.macs ? "equals our count" : "DIFFERS from our count");
     } else if (strcmp(g->name, "mobilenet") == 0) {
         f = cb_formula_separable_macs(3, M, N, DF);
         uint64_t std = cb_formula_standard_macs(3, M, N, DF);
         printf("MobileNet paper 3.2, depthwise separable: DK*DK*M*DF*DF + M*N*DF*DF = %s MACs, "
                "DK*DK*M + M*N = %llu weights (%s)\n",
-               commas(f, a, sizeof a), (unsigned long long)(9 * M + M * N),
+               cb_format_count(f, a, sizeof a), (unsigned long long)(9 * M + M * N),
                f == total.macs ? "equals our count" : "DIFFERS from our count");
         printf("versus a standard 3x3 conv: %.4f = 1/N + 1/DK^2 = 1/%llu + 1/9 (%.2fx fewer MACs)\n",
                (double)f / (double)std, (unsigned long long)N, (double)std / (double)f);
@@ -80,16 +67,16 @@ static void print_table(const cb_graph *g, const cb_cost *per, cb_cost total) {
     for (int i = 0; i < g->n_layers; i++) {
         const cb_layer *l = &g->layers[i];
         printf("%-*.*s  %-12s  %-13s  %12s  %16s  %6.2f%%\n", w, w, l->name, cb_layer_type(g, l),
-               cb_shape_str(g->values[l->out], out, sizeof out), commas(per[i].params, b1, sizeof b1),
-               commas(per[i].macs, b2, sizeof b2), pct(per[i].macs, total.macs));
+               cb_shape_str(g->values[l->out], out, sizeof out), cb_format_count(per[i].params, b1, sizeof b1),
+               cb_format_count(per[i].macs, b2, sizeof b2), pct(per[i].macs, total.macs));
     }
     for (int i = 0; i < w + 72; i++) putchar('-');
     putchar('\n');
-    printf("MACs        %s  (%.3f G)\n", commas(total.macs, b1, sizeof b1), (double)total.macs * 1e-9);
-    printf("params      %s  (weights %s, BN buffers %s)\n", commas(total.params, b1, sizeof b1),
-           commas(total.weights, b2, sizeof b2), commas(total.buffers, in, sizeof in));
-    printf("other ops   %s  (BN, ReLU, pooling, adds, biases)\n", commas(total.other_ops, b1, sizeof b1));
-    printf("bytes       %s  (arithmetic intensity %.2f FLOP/byte)\n", commas(total.bytes, b1, sizeof b1),
+    printf("MACs        %s  (%.3f G)\n", cb_format_count(total.macs, b1, sizeof b1), (double)total.macs * 1e-9);
+    printf("params      %s  (weights %s, BN buffers %s)\n", cb_format_count(total.params, b1, sizeof b1),
+           cb_format_count(total.weights, b2, sizeof b2), cb_format_count(total.buffers, in, sizeof in));
+    printf("other ops   %s  (BN, ReLU, pooling, adds, biases)\n", cb_format_count(total.other_ops, b1, sizeof b1));
+    printf("bytes       %s  (arithmetic intensity %.2f FLOP/byte)\n", cb_format_count(total.bytes, b1, sizeof b1),
            cb_cost_intensity(total));
     print_formula(g, total);
 }
@@ -123,9 +110,9 @@ static void print_groups(const cb_graph *g, const cb_cost *per, cb_cost total, i
                    pct(sums[k].params, total.params) / 100);
         else
             printf("%-13s %6d  %16s %7.2f%%  %13s %7.2f%%  %13s %7.2f%%\n", types[k], counts[k],
-                   commas(sums[k].macs, b1, sizeof b1), pct(sums[k].macs, total.macs),
-                   commas(sums[k].weights, b2, sizeof b2), pct(sums[k].weights, total.weights),
-                   commas(sums[k].params, b3, sizeof b3), pct(sums[k].params, total.params));
+                   cb_format_count(sums[k].macs, b1, sizeof b1), pct(sums[k].macs, total.macs),
+                   cb_format_count(sums[k].weights, b2, sizeof b2), pct(sums[k].weights, total.weights),
+                   cb_format_count(sums[k].params, b3, sizeof b3), pct(sums[k].params, total.params));
     }
 }
 

@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "convblocks/cost.h"
 #include "convblocks/graph.h"
 #include "convblocks/machine.h"
 #include "convblocks/ops.h"
@@ -93,7 +94,6 @@ cb_status rp_mkdirs(const char *path, cb_error *err);
 /* Read a whole file (malloc'd, caller frees). */
 cb_status rp_read_file(const char *path, unsigned char **data, size_t *len, cb_error *err);
 /* 1234567 -> "1,234,567" */
-const char *rp_commas(uint64_t v, char *buf, size_t n);
 /* 27496448 -> "27.5 M", 1500 -> "1.5 K", with SI-like suffixes K, M, G. */
 const char *rp_human(double v, char *buf, size_t n);
 double rp_now(void);

@@ -71,7 +71,7 @@ static void cell(rp_buf *b, const char *v, rp_kind kind) {
         rp_puts(b, "</td>");
         return;
     case RP_INT:
-        rp_printf(b, "<td class=\"n\">%s</td>", rp_commas(strtoull(v, NULL, 10), buf, sizeof buf));
+        rp_printf(b, "<td class=\"n\">%s</td>", cb_format_count(strtoull(v, NULL, 10), buf, sizeof buf));
         return;
     case RP_HUMAN:
         rp_printf(b, "<td class=\"n\" title=\"%s\">%s</td>", v, rp_human(strtod(v, NULL), buf, sizeof buf));

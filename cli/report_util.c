@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "convblocks/cost.h"
 #include "convblocks/npy.h"
 #include "report.h"
 
@@ -312,18 +313,6 @@ cb_status rp_read_file(const char *path, unsigned char **data, size_t *len, cb_e
 }
 
 /* ---- formatting ------------------------------------------------------------- */
-
-const char *rp_commas(uint64_t v, char *buf, size_t n) {
-    char tmp[32];
-    int len = snprintf(tmp, sizeof tmp, "%llu", (unsigned long long)v);
-    size_t o = 0;
-    for (int i = 0; i < len && o + 2 < n; i++) {
-        if (i > 0 && (len - i) % 3 == 0) buf[o++] = ',';
-        buf[o++] = tmp[i];
-    }
-    buf[o] = '\0';
-    return buf;
-}
 
 const char *rp_human(double v, char *buf, size_t n) {
     static const char *suffix[] = {"", " K", " M", " G", " T"};

@@ -305,19 +305,6 @@ static SDL_Color with_alpha(SDL_Color c, int a) {
 
 static int S(const viz_renderer *vr, float px) { return (int)lroundf(px * vr->s); }
 
-/* 1234567 -> "1,234,567" */
-static const char *commas(uint64_t v, char *buf, size_t n) {
-    char tmp[32];
-    int len = snprintf(tmp, sizeof tmp, "%llu", (unsigned long long)v);
-    size_t k = 0;
-    for (int i = 0; i < len && k + 2 < n; i++) {
-        if (i > 0 && (len - i) % 3 == 0) buf[k++] = ',';
-        buf[k++] = tmp[i];
-    }
-    buf[k] = '\0';
-    return buf;
-}
-
 /* A number in at most ~7 characters: four decimals, trailing zeros dropped
  * (1/16 shows as 0.0625, 5 as 5), fewer decimals for large values. */
 static const char *num(float v, char *buf, size_t n) {
@@ -956,34 +943,34 @@ static void draw_costs(viz_renderer *vr, SDL_Rect p, const viz_anim *a) {
 
     /* Live: MACs so far, and a standard conv at the same point of the output. */
     uint64_t std_live = a->total ? (uint64_t)((long double)a->std_cost.macs * a->t / a->total) : 0;
-    text(vr, F_NORMAL, C_ACCENT, p.x, y, AL_LEFT, "MACs so far: %s of %s", commas(a->t, b1, sizeof b1),
-         commas(a->total, b2, sizeof b2));
+    text(vr, F_NORMAL, C_ACCENT, p.x, y, AL_LEFT, "MACs so far: %s of %s", cb_format_count(a->t, b1, sizeof b1),
+         cb_format_count(a->total, b2, sizeof b2));
     y += lineN;
     const bool grouped = a->mode == VIZ_GROUPED;
     const char *std_name = grouped ? "the same block with 1 group" : "a standard conv";
     text(vr, F_SMALL, C_DIM, p.x, y, AL_LEFT, "%s at the same point of the output: %s", std_name,
-         commas(std_live, b1, sizeof b1));
+         cb_format_count(std_live, b1, sizeof b1));
     y += lineS + S(vr, 4);
     /* The totals, from the cost model. */
     const viz_stage *last = &a->st[a->n_stages - 1];
     if (a->n_stages == 2)
         text(vr, F_SMALL, C_TEXT, p.x, y, AL_LEFT, "this block: %s %s + %s %s = %s MACs",
-             a->st[0].name, commas(a->st[0].macs, b1, sizeof b1), a->st[1].name,
-             commas(a->st[1].macs, b2, sizeof b2), commas(a->total, b3, sizeof b3));
+             a->st[0].name, cb_format_count(a->st[0].macs, b1, sizeof b1), a->st[1].name,
+             cb_format_count(a->st[1].macs, b2, sizeof b2), cb_format_count(a->total, b3, sizeof b3));
     else
         text(vr, F_SMALL, C_TEXT, p.x, y, AL_LEFT, "this conv: %dx%dx%d per value x %s values = %s MACs",
-             a->st[0].k, a->st[0].k, a->st[0].cin_g, commas(cb_shape_numel(last->out), b4, sizeof b4),
-             commas(a->total, b1, sizeof b1));
+             a->st[0].k, a->st[0].k, a->st[0].cin_g, cb_format_count(cb_shape_numel(last->out), b4, sizeof b4),
+             cb_format_count(a->total, b1, sizeof b1));
     y += lineS;
     int ks = a->st[0].k > 3 ? a->st[0].k : 3;
     if (grouped)
         text(vr, F_SMALL, C_TEXT, p.x, y, AL_LEFT,
              "with 1 group (a standard 3x3 over all %d channels): %s MACs", last->in.c,
-             commas(a->std_cost.macs, b1, sizeof b1));
+             cb_format_count(a->std_cost.macs, b1, sizeof b1));
     else
         text(vr, F_SMALL, C_TEXT, p.x, y, AL_LEFT,
              "standard %dx%d conv, same output: %dx%dx%d per value = %s MACs", ks, ks, ks, ks,
-             a->in.c, commas(a->std_cost.macs, b1, sizeof b1));
+             a->in.c, cb_format_count(a->std_cost.macs, b1, sizeof b1));
     y += lineS;
     double ratio = a->total ? (double)a->std_cost.macs / (double)a->total : 0.0;
     if (a->mode == VIZ_STANDARD || (grouped && last->groups == 1))
@@ -994,14 +981,14 @@ static void draw_costs(viz_renderer *vr, SDL_Rect p, const viz_anim *a) {
              grouped ? "with 1 group" : "the standard conv");
     y += lineN;
     text(vr, F_SMALL, C_TEXT, p.x, y, AL_LEFT, "params (weights) of this filter set: %s%s%s;  %s: %s",
-         commas(a->cost.weights, b1, sizeof b1),
+         cb_format_count(a->cost.weights, b1, sizeof b1),
          a->n_stages == 2 ? " = " : "",
          a->n_stages == 2 ? (snprintf(b3, sizeof b3, "%llu + %llu",
                                       (unsigned long long)viz_stage_params(&a->st[0]),
                                       (unsigned long long)viz_stage_params(&a->st[1])),
                              b3)
                           : "",
-         grouped ? "with 1 group" : "standard", commas(a->std_cost.weights, b2, sizeof b2));
+         grouped ? "with 1 group" : "standard", cb_format_count(a->std_cost.weights, b2, sizeof b2));
     y += lineS;
     if (a->mode == VIZ_POINTWISE)
         text(vr, F_SMALL, C_DIM, p.x, y, AL_LEFT,
@@ -1286,11 +1273,11 @@ static void draw_footer(viz_renderer *vr, SDL_Rect f, const viz_anim *a, const v
     if (viz_anim_done(a))
         snprintf(b1, sizeof b1, "%s", pl->auto_speed ? "auto" : "fixed");
     else if (!pl->auto_speed && pl->custom)
-        snprintf(b1, sizeof b1, "%s MACs/s", commas(pl->custom, b2, sizeof b2));
+        snprintf(b1, sizeof b1, "%s MACs/s", cb_format_count(pl->custom, b2, sizeof b2));
     else if (pl->auto_speed)
-        snprintf(b1, sizeof b1, "auto (now %s MACs/s)", commas((rate + 500) / 1000, b2, sizeof b2));
+        snprintf(b1, sizeof b1, "auto (now %s MACs/s)", cb_format_count((rate + 500) / 1000, b2, sizeof b2));
     else
-        snprintf(b1, sizeof b1, "%s MACs/s", commas(rate / 1000, b2, sizeof b2));
+        snprintf(b1, sizeof b1, "%s MACs/s", cb_format_count(rate / 1000, b2, sizeof b2));
     x += text(vr, F_NORMAL, C_TEXT, x, y, AL_LEFT, "speed: %s", b1) + S(vr, 16);
     if (v->fps > 0) text(vr, F_NORMAL, C_DIM, x, y, AL_LEFT, "%.0f fps", v->fps);
     text(vr, F_NORMAL, C_DIM, f.x + f.w, y, AL_RIGHT,

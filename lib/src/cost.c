@@ -1,6 +1,8 @@
 /* cost.c — the exact cost of each layer, from its shapes alone (cost.h). */
 #include "convblocks/cost.h"
 
+#include <stdio.h>
+
 static uint64_t numel(cb_shape s) { return cb_shape_numel(s); }
 
 static uint64_t param_numel(const cb_graph *g, int idx) {
@@ -98,4 +100,16 @@ const char *cb_layer_type(const cb_graph *g, const cb_layer *l) {
     case CB_OP_COUNT: break;
     }
     return "?";
+}
+
+const char *cb_format_count(uint64_t v, char *buf, size_t n) {
+    char digits[32];
+    int len = snprintf(digits, sizeof digits, "%llu", (unsigned long long)v);
+    size_t o = 0;
+    for (int k = 0; k < len && o + 2 < n; k++) {
+        if (k > 0 && (len - k) % 3 == 0) buf[o++] = ',';
+        buf[o++] = digits[k];
+    }
+    if (n) buf[o] = '\0';
+    return buf;
 }

@@ -305,19 +305,6 @@ cb_status cb_paper_figure_get(int i, cb_paper_figure *out, cb_error *err) {
     return CB_OK;
 }
 
-/* "22855952" -> "22,855,952" */
-static const char *with_commas(uint64_t v, char *buf, size_t n) {
-    char digits[32];
-    int len = snprintf(digits, sizeof digits, "%llu", (unsigned long long)v);
-    size_t o = 0;
-    for (int k = 0; k < len && o + 2 < n; k++) {
-        if (k > 0 && (len - k) % 3 == 0) buf[o++] = ',';
-        buf[o++] = digits[k];
-    }
-    buf[o] = '\0';
-    return buf;
-}
-
 cb_status cb_paper_print(FILE *f, const char *net_or_all, cb_error *err) {
     bool all = net_or_all && strcmp(net_or_all, "all") == 0;
     if (!all && !cb_net_find(net_or_all))
@@ -332,7 +319,7 @@ cb_status cb_paper_print(FILE *f, const char *net_or_all, cb_error *err) {
         cb_status s = cb_paper_figure_get(i, &p, err);
         if (s != CB_OK) return s;
         char ours[48], printed[48];
-        if (p.exact) with_commas(p.ours_count, ours, sizeof ours);
+        if (p.exact) cb_format_count(p.ours_count, ours, sizeof ours);
         else snprintf(ours, sizeof ours, "%.*f%s", p.decimals + 2, p.ours, p.unit);
         snprintf(printed, sizeof printed, "%s%s", p.printed,
                  strcmp(p.unit, "%") == 0 ? "" : p.unit);

@@ -17,6 +17,7 @@
 #ifndef CONVBLOCKS_COST_H
 #define CONVBLOCKS_COST_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "convblocks/graph.h"
@@ -43,6 +44,10 @@ double cb_cost_intensity(cb_cost c);
 /* The kind of a layer for grouping (MobileNet paper Table 2 and `cost --group-by type`):
  * "conv 1x1", "conv dw", "conv grouped", "conv", "fc", "bn", "relu", "pool", "add", "concat". */
 const char *cb_layer_type(const cb_graph *g, const cb_layer *l);
+
+/* An exact count with thousands separators, as the tables print them:
+ * 22855952 -> "22,855,952". Returns buf. */
+const char *cb_format_count(uint64_t v, char *buf, size_t n);
 
 /* The MobileNet paper's section 3.2 formulas for a DF x DF feature map,
  * M input and N output channels, DK x DK kernel (stride 1, 'same'):
