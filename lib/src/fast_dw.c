@@ -60,8 +60,9 @@ static plane_geom geometry(const cb_fast_dw *d, int avx2) {
 size_t cb_fast_dw_workspace(const cb_fast_dw *d) {
     plane_geom a = geometry(d, 0), b = geometry(d, 1);
     size_t na = (size_t)a.rows * a.ld, nb = (size_t)b.rows * b.ld;
-    /* + one padded row (for splitting) and slack for the last vector loads */
-    return (na > nb ? na : nb) + (size_t)b.ld + 32;
+    /* two planes (one filled while the other is convolved), one padded row
+     * (for splitting) and slack for the last vector loads */
+    return 2 * (na > nb ? na : nb) + (size_t)b.ld + 32;
 }
 
 /* Fill the padded plane of one channel. */
@@ -420,42 +421,62 @@ void cb_fast_dw_run(const cb_fast_dw *d, const float *x, float *y, const cb_fast
     const size_t in_plane = (size_t)d->in.h * d->in.w, out_plane = (size_t)d->out.h * d->out.w;
     const size_t per_thread = cb_fast_dw_workspace(d);
     threads = cb_fast_threads_for((double)C * out_plane * kh * kw, threads);
+    const size_t plane_floats = (per_thread - (size_t)geometry(d, 1).ld - 32) / 2;
+    const int chunk = 4, nchunks = (C + chunk - 1) / chunk;
 #pragma omp parallel num_threads(threads)
     {
         float *P = ws + (size_t)omp_get_thread_num() * per_thread;
-        float *tmp = P + (size_t)g.rows * g.ld;
-        if (avx2) memset(P, 0, sizeof(float) * ((size_t)g.rows * g.ld + (size_t)g.ld));
+        float *P2 = P + plane_floats, *tmp = P2 + plane_floats;
+        (void)P2;
+        (void)tmp;
+#ifdef CB_X86
+        if (avx2) memset(P, 0, sizeof(float) * (2 * plane_floats + (size_t)g.ld));
+#endif
         /* channels are handed out in small chunks: if the OS deschedules one
          * thread (a shared VM), the other takes over its remaining channels
          * instead of waiting at the barrier for a whole time slice */
-#pragma omp for schedule(dynamic, 4)
-        for (int c = 0; c < C; c++) {
-            const float *wc = d->w + (size_t)c * kh * kw;
-            const float *resc = e->res ? e->res + (size_t)c * out_plane : NULL;
-            float *yc = y + (size_t)c * out_plane;
+#pragma omp for schedule(dynamic, 1)
+        for (int ch = 0; ch < nchunks; ch++) {
+            const int c0 = ch * chunk, c1 = c0 + chunk < C ? c0 + chunk : C;
 #ifdef CB_X86
             if (avx2) {
-                /* small planes are latency-bound on their first touch: ask for
-                 * the next channel's input while this one is computed */
-                if (in_plane <= 4096 && c + 1 < C) {
-                    const char *nx = (const char *)(x + (size_t)(c + 1) * in_plane);
-                    for (size_t b = 0; b < in_plane * sizeof(float); b += 64)
-                        _mm_prefetch(nx + b, _MM_HINT_T0);
+                /* software-pipelined: the plane of channel c+1 is filled
+                 * before channel c is convolved, so the copy's stores have
+                 * drained to L1 by the time the kernel reads them (a load
+                 * straddling two in-flight stores cannot be forwarded and
+                 * stalls); and small planes' next input is prefetched */
+                float *cur = P, *nxt = P2;
+                fill_plane_avx2(d, g, x + (size_t)c0 * in_plane, cur, tmp);
+                for (int c = c0; c < c1; c++) {
+                    if (c + 1 < c1) {
+                        if (in_plane <= 4096 && c + 2 < c1) {
+                            const char *nx = (const char *)(x + (size_t)(c + 2) * in_plane);
+                            for (size_t b = 0; b < in_plane * sizeof(float); b += 64)
+                                _mm_prefetch(nx + b, _MM_HINT_T0);
+                        }
+                        fill_plane_avx2(d, g, x + (size_t)(c + 1) * in_plane, nxt, tmp);
+                    }
+                    const float *wc = d->w + (size_t)c * kh * kw;
+                    const float *resc = e->res ? e->res + (size_t)c * out_plane : NULL;
+                    float *yc = y + (size_t)c * out_plane;
+                    if (kh == 3 && kw == 3 && d->p.stride_w == 1 && d->p.stride_h == 1)
+                        pick_3x3s1(e)(d, g, cur, wc, d->bias[c], resc, yc);
+                    else if (kh == 3 && kw == 3 && d->p.stride_w == 2)
+                        pick_3x3s2(e)(d, g, cur, wc, d->bias[c], resc, yc);
+                    else
+                        channel_generic(d, g, cur, wc, d->bias[c], e, resc, yc);
+                    float *t = cur;
+                    cur = nxt;
+                    nxt = t;
                 }
-                fill_plane_avx2(d, g, x + (size_t)c * in_plane, P, tmp);
-                if (kh == 3 && kw == 3 && d->p.stride_w == 1 && d->p.stride_h == 1)
-                    pick_3x3s1(e)(d, g, P, wc, d->bias[c], resc, yc);
-                else if (kh == 3 && kw == 3 && d->p.stride_w == 2)
-                    pick_3x3s2(e)(d, g, P, wc, d->bias[c], resc, yc);
-                else
-                    channel_generic(d, g, P, wc, d->bias[c], e, resc, yc);
                 continue;
             }
-#else
-            (void)tmp;
 #endif
-            fill_plane(d, g, x + (size_t)c * in_plane, P);
-            channel_c(d, g, P, wc, d->bias[c], e, resc, yc);
+            for (int c = c0; c < c1; c++) {
+                fill_plane(d, g, x + (size_t)c * in_plane, P);
+                channel_c(d, g, P, d->w + (size_t)c * kh * kw, d->bias[c], e,
+                          e->res ? e->res + (size_t)c * out_plane : NULL, y + (size_t)c * out_plane);
+            }
         }
     }
 }
