@@ -106,13 +106,20 @@ const char *cb_machine_frequency_warning(const cb_machine_info *m) {
 /* 12 independent accumulators: an FMA's result is ready 4 cycles later and
  * 2 can start per cycle, so at least 8 chains are needed to keep both
  * units busy; 12 leaves margin. acc = acc * mul + add converges to
- * add / (1 - mul), never to denormals. Returns a sum so nothing is dead code.
- * Flops per call: iters * 12 chains * 8 lanes * 2. */
+ * add / (1 - mul), never to denormals. Every chain starts from a different
+ * value: identical chains would be merged by the compiler into one (which
+ * then runs at latency, 4 cycles per iteration instead of 6, and the count
+ * below would claim 1.5x the real peak). Returns a sum so nothing is dead
+ * code. Flops per call: iters * 12 chains * 8 lanes * 2. */
 #ifdef CB_X86
 __attribute__((target("avx2,fma"))) static float fma_kernel_avx2(long iters, float seed) {
     __m256 mul = _mm256_set1_ps(0.5f), add = _mm256_set1_ps(seed);
-    __m256 a0 = add, a1 = add, a2 = add, a3 = add, a4 = add, a5 = add;
-    __m256 a6 = add, a7 = add, a8 = add, a9 = add, a10 = add, a11 = add;
+    __m256 a0 = _mm256_set1_ps(seed + 0.0f), a1 = _mm256_set1_ps(seed + 0.1f);
+    __m256 a2 = _mm256_set1_ps(seed + 0.2f), a3 = _mm256_set1_ps(seed + 0.3f);
+    __m256 a4 = _mm256_set1_ps(seed + 0.4f), a5 = _mm256_set1_ps(seed + 0.5f);
+    __m256 a6 = _mm256_set1_ps(seed + 0.6f), a7 = _mm256_set1_ps(seed + 0.7f);
+    __m256 a8 = _mm256_set1_ps(seed + 0.8f), a9 = _mm256_set1_ps(seed + 0.9f);
+    __m256 a10 = _mm256_set1_ps(seed + 1.0f), a11 = _mm256_set1_ps(seed + 1.1f);
     for (long i = 0; i < iters; i++) {
         a0 = _mm256_fmadd_ps(a0, mul, add);
         a1 = _mm256_fmadd_ps(a1, mul, add);
@@ -141,8 +148,8 @@ __attribute__((target("avx2,fma"))) static float fma_kernel_avx2(long iters, flo
  * add where there is no FMA). */
 static float fma_kernel_portable(long iters, float seed) {
     float acc[12][8];
-    for (int c = 0; c < 12; c++)
-        for (int l = 0; l < 8; l++) acc[c][l] = seed;
+    for (int c = 0; c < 12; c++) /* all different, as above */
+        for (int l = 0; l < 8; l++) acc[c][l] = seed + 0.1f * (float)c + 0.01f * (float)l;
     for (long i = 0; i < iters; i++)
         for (int c = 0; c < 12; c++)
             for (int l = 0; l < 8; l++) acc[c][l] = acc[c][l] * 0.5f + seed;
@@ -207,7 +214,8 @@ static double triad_gbs(float *a, float *b, float *c, size_t n, int threads, int
     double best = 0;
     for (int s = 0; s < samples; s++) {
         double dt = triad(a, b, c, n, threads, passes);
-        double gbs = 24.0 * (double)n * passes / dt / 1e9;
+        /* STREAM counting: read b and c, write a, 3 floats per element */
+        double gbs = 3.0 * sizeof(float) * (double)n * passes / dt / 1e9;
         if (gbs > best) best = gbs;
     }
     return best;

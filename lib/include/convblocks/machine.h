@@ -6,8 +6,9 @@
  *   - fp32 FMA peak: 12 independent 8-wide FMA chains (enough to hide the
  *     4-cycle FMA latency on 2 FMA ports), AVX2+FMA when the CPU has it, a
  *     portable multiply-add loop otherwise; 1 thread and all threads.
- *   - memory bandwidth: a STREAM triad a[i] = b[i] + s*c[i] (24 bytes per
- *     element, write-allocate traffic not counted, as STREAM does) on arrays
+ *   - memory bandwidth: a STREAM triad a[i] = b[i] + s*c[i] on float arrays
+ *     (12 bytes per element: read b and c, write a; write-allocate traffic
+ *     not counted, as STREAM does) on arrays
  *     each twice the last-level cache (DRAM), and on a working set of a
  *     quarter of it (L3-resident); 1 thread and all threads.
  * Each figure is the best of several samples (a ceiling, as STREAM reports).
