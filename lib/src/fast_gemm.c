@@ -15,8 +15,15 @@
  * cut the 3x3 multiply count by 2.25x but needs its own transforms and
  * loses accuracy; not worth it for a teaching suite whose oracle is exact.
  *
+ * (Tried and dropped: an implicit GEMM reading B straight from a padded
+ * copy of the input through a table of per-row offsets, which skips the
+ * packing; on this machine it measured no faster — its B rows then come
+ * from L2 rather than from a contiguous L1-resident panel.)
+ *
  * The GEMM follows the BLIS/GotoBLAS structure:
- *   for each block of NC columns of B      (per thread: threads split N)
+ *   for each work item (a range of columns of C, or of rows when N is
+ *   small), handed to threads dynamically:
+ *    for each block of NC columns of B
  *     for each block of KC rows of K
  *       pack B[KC x NC] into NR-column panels   (L2-resident)
  *       for each block of MC rows of A          (A packed once at plan time)
