@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "convblocks/exec.h"
 #include "convblocks/graph.h"
 #include "convblocks/status.h"
 
@@ -61,6 +62,10 @@ int cli_target_flag(const char *cmd, cli_args *a, cli_target *t);
 
 /* Build the block or network t names (parameters declared, not filled). */
 cb_status cli_build(const cli_target *t, cb_graph **g, cb_error *err);
+
+/* An executor for impl; fast plans use the given GEMM backend for 1x1 convs and FC. */
+cb_status cli_exec_new(const cb_graph *g, cb_impl impl, int threads, cb_gemm_backend gemm, cb_exec **e,
+                       cb_error *err);
 
 /* "1x128x56x56" for an activation as PyTorch prints its batch-1 shape. */
 const char *cli_nchw(cb_shape s, char *buf, size_t n);

@@ -8,7 +8,7 @@
 
 static const char HELP[] =
     "usage: convblocks conv --input X.npy --weight W.npy [--bias B.npy] [--stride S] [--pad P]\n"
-    "                       [--groups G] [--impl ref|fast] [--threads N] --output Y.npy\n"
+    "                       [--groups G] [--impl ref|fast] [--gemm own|openblas] [--threads N] --output Y.npy\n"
     "Computes y = conv2d(x, w, b, stride, padding, groups) exactly as PyTorch does.\n"
     "  X: (C,H,W) or (1,C,H,W) float32; W: (O, C/groups, KH, KW); B: (O)\n"
     "  Y is written as (1,O,OH,OW), atomically.\n"
@@ -19,6 +19,8 @@ int cmd_conv(int argc, char **argv) {
     const char *xin = NULL, *win = NULL, *bin = NULL, *yout = NULL;
     long stride = 1, pad = 0, groups = 1, threads = 0;
     cb_impl impl = CB_IMPL_FAST;
+    cb_gemm_backend gemm = CB_GEMM_OWN;
+    int gemm_set = 0;
     cli_args a;
     cli_args_init(&a, argc, argv);
     while (cli_next(&a)) {
@@ -38,10 +40,15 @@ int cmd_conv(int argc, char **argv) {
             if (cli_parse_int(v, 1, 1 << 20, &groups)) return cli_fail("conv", CB_ERR_ARG, "--groups '%s': a positive integer", v);
         } else if (cli_is(&a, "--threads")) {
             if (cli_parse_int(v, 0, 1024, &threads)) return cli_fail("conv", CB_ERR_ARG, "--threads '%s': 0 (all) to 1024", v);
+        } else if (cli_is(&a, "--gemm")) {
+            if (cb_gemm_backend_parse(v, &gemm)) return cli_fail("conv", CB_ERR_ARG, "--gemm '%s': own or openblas", v);
+            gemm_set = 1;
         } else if (cli_is(&a, "--impl")) {
             if (cb_impl_parse(v, &impl)) return cli_fail("conv", CB_ERR_ARG, "--impl '%s': ref or fast", v);
         } else return cli_fail("conv", CB_ERR_ARG, "unknown option '%s'", a.name);
     }
+    if (gemm_set && impl == CB_IMPL_REF)
+        return cli_fail("conv", CB_ERR_ARG, "--gemm chooses a fast kernel: it does not go with --impl ref");
     if (!xin || !win || !yout) return cli_fail("conv", CB_ERR_ARG, "--input, --weight and --output are required");
 
     cb_tensor x = {0}, w = {0}, b = {0};
@@ -76,7 +83,7 @@ int cmd_conv(int argc, char **argv) {
     if (s == CB_OK) {
         memcpy(g->params[0].t.data, w.data, (size_t)cb_tensor_numel(&w) * sizeof(float));
         if (bin) memcpy(g->params[1].t.data, b.data, (size_t)w.dims[0] * sizeof(float));
-        s = cb_exec_new(g, impl, (int)threads, &e, &err);
+        s = cli_exec_new(g, impl, (int)threads, gemm, &e, &err);
     }
     cb_shape out = s == CB_OK ? cb_graph_output_shape(g) : in;
     if (s == CB_OK && !(y = cb_alloc_floats((size_t)cb_shape_numel(out))))

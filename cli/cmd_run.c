@@ -16,7 +16,7 @@
 static const char HELP[] =
     "usage: convblocks run TARGET [--shape C,H,W] [--set K=V]... [--alpha A] [--resolution R]\n"
     "                      [--params DIR | --seed N] [--save-params DIR] [--input X.npy | --image PHOTO]\n"
-    "                      [--output Y.npy] [--impl ref|fast] [--threads N] [--repeat N] [--profile]\n"
+    "                      [--output Y.npy] [--impl ref|fast] [--gemm own|openblas] [--threads N] [--repeat N] [--profile]\n"
     "Runs TARGET forward on one input (batch 1) and prints, one per line:\n"
     "  output: 1xCxHxW     macs: N (cost model)     median: T ms over R runs\n"
     "With --impl ref it also prints the multiply-adds the reference kernels counted.\n"
@@ -25,6 +25,8 @@ static const char HELP[] =
     "  --save-params DIR  write DIR/KEY.npy for every parameter and DIR/manifest.json\n"
     "  --image PHOTO      a PNG/JPEG as input: centre-cropped, resized to the network's resolution\n"
     "                     (a block takes it at its own size), scaled to [-1, 1]\n"
+    "  --gemm own|openblas  the matrix multiply behind fast 1x1 convs and FC layers: our packed\n"
+    "                     AVX2/FMA kernel (default) or OpenBLAS's sgemm, for comparison\n"
     "  --profile          per-layer table: time, share of time, MACs, GMAC/s\n"
     "Limits: at most 16 --set options, integer values 1 to 65536; tensors up to 4 GiB;\n"
     "kernels up to 31; --resolution up to 8192; --threads 0 to 1024; --repeat up to 100000.\n"
@@ -72,6 +74,8 @@ int cmd_run(int argc, char **argv) {
     long seed = 1, threads = 0, repeat = 1;
     int profile = 0;
     cb_impl impl = CB_IMPL_FAST;
+    cb_gemm_backend gemm = CB_GEMM_OWN;
+    int gemm_set = 0;
     cli_args a;
     cli_args_init(&a, argc, argv);
     while (cli_next(&a)) {
@@ -98,11 +102,16 @@ int cmd_run(int argc, char **argv) {
             if (cli_parse_int(v, 0, 1024, &threads)) return cli_fail("run", CB_ERR_ARG, "--threads '%s': 0 (all) to 1024", v);
         } else if (cli_is(&a, "--repeat")) {
             if (cli_parse_int(v, 1, 100000, &repeat)) return cli_fail("run", CB_ERR_ARG, "--repeat '%s': 1 to 100000", v);
+        } else if (cli_is(&a, "--gemm")) {
+            if (cb_gemm_backend_parse(v, &gemm)) return cli_fail("run", CB_ERR_ARG, "--gemm '%s': own or openblas", v);
+            gemm_set = 1;
         } else if (cli_is(&a, "--impl")) {
             if (cb_impl_parse(v, &impl)) return cli_fail("run", CB_ERR_ARG, "--impl '%s': ref or fast", v);
         } else return cli_fail("run", CB_ERR_ARG, "unknown option '%s'", a.name);
     }
 
+    if (gemm_set && impl == CB_IMPL_REF)
+        return cli_fail("run", CB_ERR_ARG, "--gemm chooses a fast kernel: it does not go with --impl ref");
     cb_graph *g = NULL;
     cb_exec *e = NULL;
     cb_tensor x = {0};
@@ -145,7 +154,7 @@ int cmd_run(int argc, char **argv) {
             for (uint64_t k = 0; k < cb_shape_numel(in); k++) x.data[k] = cb_rng_normal(&r);
         }
     }
-    if (s == CB_OK) s = cb_exec_new(g, impl, (int)threads, &e, &err);
+    if (s == CB_OK) s = cli_exec_new(g, impl, (int)threads, gemm, &e, &err);
     cb_shape out = s == CB_OK ? cb_graph_output_shape(g) : in;
     if (s == CB_OK) {
         y = cb_alloc_floats((size_t)cb_shape_numel(out));

@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "convblocks/block.h"
+#include "convblocks/exec.h"
 #include "convblocks/net.h"
 
 int cli_fail(const char *cmd, cb_status s, const char *fmt, ...) {
@@ -135,4 +136,11 @@ cb_status cli_build(const cli_target *t, cb_graph **g, cb_error *err) {
 const char *cli_nchw(cb_shape s, char *buf, size_t n) {
     snprintf(buf, n, "1x%dx%dx%d", s.c, s.h, s.w);
     return buf;
+}
+
+cb_status cli_exec_new(const cb_graph *g, cb_impl impl, int threads, cb_gemm_backend gemm, cb_exec **e,
+                       cb_error *err) {
+    if (impl == CB_IMPL_REF) return cb_exec_new(g, impl, threads, e, err);
+    cb_fast_options o = {threads, gemm};
+    return cb_exec_new_fast(g, &o, e, err);
 }

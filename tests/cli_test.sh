@@ -64,6 +64,12 @@ for case in k3_s2_p1_g1_bias_13x11 k3_s1_p1_gC_nobias_7x9 k5_s1_p1_g2_bias_7x9; 
     done
 done
 
+# a 1x1 conv through OpenBLAS's sgemm gives the same answer as ours
+d=$G/conv/k1_s1_p0_g1_bias_7x9
+expect 0 "conv --gemm openblas" -- "$CB" conv --input "$d/input.npy" --weight "$d/weight.npy" --bias "$d/bias.npy" \
+    --gemm openblas --output "$T/y.npy"
+"$CMP" "$T/y.npy" "$d/output.npy" 1e-5 1e-5 && ok || bad "conv --gemm openblas: output differs from torch"
+
 # run a block on golden params and input: the output matches PyTorch, and the
 # MACs the reference kernels counted equal the cost model
 d=$G/blocks/xception_entry_norelu_13x11
@@ -130,6 +136,8 @@ expect 2 "network --alpha 0" -- "$CB" cost mobilenet_v1 --alpha 0
 expect 2 "network --alpha 1.5" -- "$CB" cost mobilenet_v1 --alpha 1.5
 expect 2 "network --resolution 100" -- "$CB" cost mobilenet_v1 --resolution 100
 expect 2 "network --shape" -- "$CB" cost vgg16 --shape 3,224,224
+expect 2 "run bad --gemm" -- "$CB" run mobilenet --gemm blas
+expect 2 "run --gemm with --impl ref" -- "$CB" run mobilenet --gemm openblas --impl ref
 expect 2 "run bad --impl" -- "$CB" run mobilenet --impl gpu
 expect 2 "run bad --repeat" -- "$CB" run mobilenet --repeat 0
 
