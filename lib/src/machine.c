@@ -188,32 +188,64 @@ static double fma_peak(bool avx2, int threads, long iters, int samples) {
 
 /* ---- STREAM triad ---- */
 
-/* a[i] = b[i] + s * c[i]; the arrays are first touched with the same static
- * schedule, so each thread's pages are its own (matters on NUMA machines). */
-static double triad(float *a, const float *b, const float *c, size_t n, int threads,
+/* a[i] = b[i] + s * c[i] over [lo, hi). The AVX2 build of the same loop is
+ * what the fast kernels' loads and stores look like; the portable one is
+ * compiled for the baseline ISA. */
+#ifdef CB_X86
+__attribute__((target("avx2"))) static void triad_range_avx2(float *a, const float *b,
+                                                             const float *c, size_t lo, size_t hi) {
+    const float s = 3.0f;
+    for (size_t i = lo; i < hi; i++) a[i] = b[i] + s * c[i];
+}
+#endif
+
+static void triad_range(bool avx2, float *a, const float *b, const float *c, size_t lo,
+                        size_t hi) {
+#ifdef CB_X86
+    if (avx2) {
+        triad_range_avx2(a, b, c, lo, hi);
+        return;
+    }
+#else
+    (void)avx2;
+#endif
+    const float s = 3.0f;
+    for (size_t i = lo; i < hi; i++) a[i] = b[i] + s * c[i];
+}
+
+/* Thread t of nt owns elements [n*t/nt, n*(t+1)/nt): it first-touches them
+ * (so its pages are its own on a NUMA machine) and sweeps only them. All
+ * passes run inside one parallel region with no barrier between them, so a
+ * thread the OS deschedules for a moment costs that moment once, not a
+ * scheduler slice per pass. */
+static double triad(bool avx2, float *a, const float *b, const float *c, size_t n, int threads,
                     int passes) {
     double t0 = now_seconds();
-    for (int p = 0; p < passes; p++) {
-        const float s = 3.0f;
-#pragma omp parallel for num_threads(threads) schedule(static)
-        for (long i = 0; i < (long)n; i++) a[i] = b[i] + s * c[i];
+#pragma omp parallel num_threads(threads)
+    {
+        size_t t = (size_t)omp_get_thread_num(), nt = (size_t)omp_get_num_threads();
+        size_t lo = n * t / nt, hi = n * (t + 1) / nt;
+        for (int p = 0; p < passes; p++) triad_range(avx2, a, b, c, lo, hi);
     }
     return now_seconds() - t0;
 }
 
 /* Best GB/s of `samples` samples, each `passes` triads over n elements. */
-static double triad_gbs(float *a, float *b, float *c, size_t n, int threads, int passes,
-                        int samples) {
-#pragma omp parallel for num_threads(threads) schedule(static)
-    for (long i = 0; i < (long)n; i++) {
-        a[i] = 0;
-        b[i] = 1;
-        c[i] = 2;
+static double triad_gbs(bool avx2, float *a, float *b, float *c, size_t n, int threads,
+                        int passes, int samples) {
+#pragma omp parallel num_threads(threads)
+    {
+        size_t t = (size_t)omp_get_thread_num(), nt = (size_t)omp_get_num_threads();
+        for (size_t i = n * t / nt; i < n * (t + 1) / nt; i++) {
+            a[i] = 0;
+            b[i] = 1;
+            c[i] = 2;
+        }
     }
-    triad(a, b, c, n, threads, 1); /* warm-up */
+    triad(avx2, a, b, c, n, threads, 1); /* warm-up */
     double best = 0;
     for (int s = 0; s < samples; s++) {
-        double dt = triad(a, b, c, n, threads, passes);
+        double dt = triad(avx2, a, b, c, n, threads, passes);
         /* STREAM counting: read b and c, write a, 3 floats per element */
         double gbs = 3.0 * sizeof(float) * (double)n * passes / dt / 1e9;
         if (gbs > best) best = gbs;
@@ -222,8 +254,8 @@ static double triad_gbs(float *a, float *b, float *c, size_t n, int threads, int
 }
 
 /* One triad measurement with freshly allocated arrays of `bytes` each. */
-static cb_status triad_measure(size_t bytes, int threads, int passes, int samples, double *gbs,
-                               cb_error *err) {
+static cb_status triad_measure(bool avx2, size_t bytes, int threads, int passes, int samples,
+                               double *gbs, cb_error *err) {
     size_t n = bytes / sizeof(float);
     float *a = cb_alloc_floats(n), *b = cb_alloc_floats(n), *c = cb_alloc_floats(n);
     if (!a || !b || !c) {
@@ -232,7 +264,7 @@ static cb_status triad_measure(size_t bytes, int threads, int passes, int sample
         cb_free(c);
         return cb_fail(err, CB_ERR_NOMEM, "machine probe: cannot allocate 3 x %zu bytes", bytes);
     }
-    *gbs = triad_gbs(a, b, c, n, threads, passes, samples);
+    *gbs = triad_gbs(avx2, a, b, c, n, threads, passes, samples);
     cb_free(a);
     cb_free(b);
     cb_free(c);
@@ -257,16 +289,14 @@ cb_status cb_machine_probe(cb_machine_info *m, int quick, cb_error *err) {
     if (m->l3_array_bytes < (64u << 10)) m->l3_array_bytes = 64u << 10;
 
     int dram_samples = quick ? 3 : 8;
+    const bool v = m->avx2_fma;
+    const size_t db = m->dram_array_bytes, lb = m->l3_array_bytes;
     cb_status st;
-    if ((st = triad_measure(m->dram_array_bytes, 1, 1, dram_samples, &m->dram_triad_gbs_1t, err)))
-        return st;
-    if ((st = triad_measure(m->dram_array_bytes, all, 1, dram_samples, &m->dram_triad_gbs_all, err)))
-        return st;
+    if ((st = triad_measure(v, db, 1, 1, dram_samples, &m->dram_triad_gbs_1t, err))) return st;
+    if ((st = triad_measure(v, db, all, 1, dram_samples, &m->dram_triad_gbs_all, err))) return st;
     /* L3 arrays are small: repeat so that a sample lasts a few ms. */
-    int passes = (int)((quick ? 4e6 : 1.6e7) / (double)m->l3_array_bytes * 4) + 1;
-    if ((st = triad_measure(m->l3_array_bytes, 1, passes, samples, &m->l3_triad_gbs_1t, err)))
-        return st;
-    if ((st = triad_measure(m->l3_array_bytes, all, passes, samples, &m->l3_triad_gbs_all, err)))
-        return st;
+    int passes = (int)((quick ? 4e6 : 1.6e7) / (double)lb * 4) + 1;
+    if ((st = triad_measure(v, lb, 1, passes, samples, &m->l3_triad_gbs_1t, err))) return st;
+    if ((st = triad_measure(v, lb, all, passes, samples, &m->l3_triad_gbs_all, err))) return st;
     return CB_OK;
 }
