@@ -276,9 +276,11 @@ cb_status cb_machine_probe(cb_machine_info *m, int quick, cb_error *err) {
     int all = m->max_threads > 0 ? m->max_threads : 1;
     m->threads_all = all;
 
-    /* ~25 ms per FMA sample (quick ~8 ms) at ~90 GFLOP/s per core. */
-    long iters = quick ? 1000000 : 3000000;
-    int samples = quick ? 3 : 7;
+    /* Many short samples (~1 ms at ~90 GFLOP/s per core) and the best of
+     * them: on a shared machine a long sample is always interrupted by a
+     * scheduler slice of someone else's work, a 1 ms one often is not. */
+    long iters = 500000;
+    int samples = quick ? 10 : 30;
     fma_peak(m->avx2_fma, 1, iters / 10, 1); /* warm-up: clocks up, code paged in */
     m->fma_gflops_1t = fma_peak(m->avx2_fma, 1, iters, samples);
     m->fma_gflops_all = fma_peak(m->avx2_fma, all, iters, samples);
@@ -294,8 +296,8 @@ cb_status cb_machine_probe(cb_machine_info *m, int quick, cb_error *err) {
     cb_status st;
     if ((st = triad_measure(v, db, 1, 1, dram_samples, &m->dram_triad_gbs_1t, err))) return st;
     if ((st = triad_measure(v, db, all, 1, dram_samples, &m->dram_triad_gbs_all, err))) return st;
-    /* L3 arrays are small: repeat so that a sample lasts a few ms. */
-    int passes = (int)((quick ? 4e6 : 1.6e7) / (double)lb * 4) + 1;
+    /* L3 arrays are small: repeat so that a sample moves ~50 MB (~1 ms). */
+    int passes = (int)(50e6 / (3.0 * (double)lb)) + 1;
     if ((st = triad_measure(v, lb, 1, passes, samples, &m->l3_triad_gbs_1t, err))) return st;
     if ((st = triad_measure(v, lb, all, passes, samples, &m->l3_triad_gbs_all, err))) return st;
     return CB_OK;

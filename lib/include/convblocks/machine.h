@@ -11,7 +11,8 @@
  *     not counted, as STREAM does) on arrays
  *     each twice the last-level cache (DRAM), and on a working set of a
  *     quarter of it (L3-resident); 1 thread and all threads.
- * Each figure is the best of several samples (a ceiling, as STREAM reports).
+ * Each figure is the best of many short samples (a ceiling, as STREAM
+ * reports; short, so that some escape other processes on a shared machine).
  * It also reads the CPU model, caches and cpufreq governor from /proc and /sys.
  *
  * Used by convblocks-bench (JSON context) and the report (roofline plots).
@@ -51,7 +52,7 @@ typedef struct {
 void cb_machine_describe(cb_machine_info *info);
 
 /* Facts plus measurements. quick != 0: fewer and shorter samples (~0.5 s
- * in all instead of ~2 s). Allocates ~6x the last-level cache for the
+ * in all instead of ~1.5 s). Allocates ~6x the last-level cache for the
  * duration of the call. Fails only when memory cannot be had. */
 cb_status cb_machine_probe(cb_machine_info *info, int quick, cb_error *err);
 
