@@ -51,7 +51,7 @@ typedef struct {
 /* Fill the facts only (fast: reads /proc and /sys); measurements are zeroed. */
 void cb_machine_describe(cb_machine_info *info);
 
-/* Facts plus measurements. quick != 0: fewer and shorter samples (~0.5 s
+/* Facts plus measurements. quick != 0: fewer samples (~0.5 s
  * in all instead of ~1.5 s). Allocates ~6x the last-level cache for the
  * duration of the call. Fails only when memory cannot be had. */
 cb_status cb_machine_probe(cb_machine_info *info, int quick, cb_error *err);
