@@ -154,11 +154,57 @@ static char *read_all(const char *path, char *why, size_t whyn) {
     return buf;
 }
 
+/* Google Benchmark writes NaN (and infinities) as bare words — e.g. the
+ * coefficient of variation of a counter whose mean is 0 — which JSON does
+ * not allow and cJSON refuses. Outside strings, turn them into null. Returns
+ * a new string (caller frees), or NULL on out-of-memory. */
+static char *json_nonfinite_to_null(const char *in) {
+    static const char *const words[] = {"-Infinity", "Infinity", "-NaN", "NaN", "-nan", "nan",
+                                        "-inf", "inf"};
+    size_t n = strlen(in);
+    char *out = malloc(2 * n + 1); /* "inf" -> "null" grows by one per 3 bytes at most */
+    if (!out) return NULL;
+    size_t o = 0;
+    bool in_string = false;
+    for (size_t i = 0; i < n;) {
+        char c = in[i];
+        if (in_string) {
+            out[o++] = c;
+            if (c == '\\' && i + 1 < n) out[o++] = in[++i];
+            else if (c == '"') in_string = false;
+            i++;
+            continue;
+        }
+        if (c == '"') in_string = true;
+        bool replaced = false;
+        if (c == 'N' || c == 'n' || c == 'I' || c == 'i' || c == '-')
+            for (size_t w = 0; w < sizeof words / sizeof words[0]; w++) {
+                size_t len = strlen(words[w]);
+                if (strncmp(in + i, words[w], len) == 0) {
+                    memcpy(out + o, "null", 4);
+                    o += 4;
+                    i += len;
+                    replaced = true;
+                    break;
+                }
+            }
+        if (!replaced) out[o++] = in[i++];
+    }
+    out[o] = '\0';
+    return out;
+}
+
 /* Load the "benchmarks" of a Google Benchmark JSON file: per name, the real
  * time of each iteration row (one per repetition), and the cost counters. */
 static int load(const char *path, const char *time_key, bench_file *f, char *why, size_t whyn) {
-    char *text = read_all(path, why, whyn);
-    if (!text) return -1;
+    char *raw = read_all(path, why, whyn);
+    if (!raw) return -1;
+    char *text = json_nonfinite_to_null(raw);
+    free(raw);
+    if (!text) {
+        snprintf(why, whyn, "out of memory");
+        return -1;
+    }
     cJSON *root = cJSON_Parse(text);
     free(text);
     if (!root) {
