@@ -60,6 +60,9 @@ int cmd_conv(int argc, char **argv) {
     cb_status s = cb_npy_read_activation(xin, &x, &in, &err);
     if (s == CB_OK) s = cb_npy_read(win, &w, &err);
     if (s == CB_OK && w.rank != 4) s = cb_fail(&err, CB_ERR_FORMAT, "%s: weight must have rank 4 (O, C/groups, KH, KW), not %d", win, w.rank);
+    if (s == CB_OK && (w.dims[2] > CB_MAX_KERNEL || w.dims[3] > CB_MAX_KERNEL))
+        s = cb_fail(&err, CB_ERR_FORMAT, "%s: kernel %dx%d is larger than the %dx%d limit", win, w.dims[2], w.dims[3],
+                    CB_MAX_KERNEL, CB_MAX_KERNEL);
     if (s == CB_OK && (in.c % groups != 0 || w.dims[0] % groups != 0))
         s = cb_fail(&err, CB_ERR_ARG, "--groups %ld must divide input channels %d and output channels %d", groups, in.c, w.dims[0]);
     if (s == CB_OK && w.dims[1] * groups != in.c)
