@@ -89,3 +89,20 @@ bench-check: bench
 # headless --record for slides).
 viz: build
 	$(BUILD)/convblocks-viz
+
+# The gate for a busy shared machine: build BASE_REV (default HEAD) from git
+# in $(AB_DIR), then run it and the working tree's build alternately
+# (bench/ab.sh), so both see the same load, and compare. Exit status: the
+# compare tool's, through make (0 ok; make fails on 1 or 2).
+#   make bench-ab [BASE_REV=HEAD~3] [AB_ROUNDS=5] [BENCH_FLAGS="--quick"]
+.PHONY: bench-ab
+BASE_REV ?= HEAD
+AB_ROUNDS ?= 5
+AB_DIR ?= $(BUILD)/bench-ab
+bench-ab: build
+	rm -rf $(AB_DIR)/src $(AB_DIR)/runs && mkdir -p $(AB_DIR)/src
+	git archive $(BASE_REV) | tar -x -C $(AB_DIR)/src
+	cmake -S $(AB_DIR)/src -B $(AB_DIR)/build -DCMAKE_BUILD_TYPE=Release -DCB_BUILD_VIZ=OFF > /dev/null
+	cmake --build $(AB_DIR)/build -j$(JOBS) --target convblocks-bench > /dev/null
+	COMPARE=$(BUILD)/convblocks-bench-compare AB_COMPARE_FLAGS="--threshold $(BENCH_THRESHOLD) --alpha $(BENCH_ALPHA)" \
+		bench/ab.sh $(AB_DIR)/build/convblocks-bench $(BUILD)/convblocks-bench $(AB_ROUNDS) $(AB_DIR)/runs $(BENCH_FLAGS)
