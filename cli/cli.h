@@ -63,9 +63,23 @@ int cli_target_flag(const char *cmd, cli_args *a, cli_target *t);
 /* Build the block or network t names (parameters declared, not filled). */
 cb_status cli_build(const cli_target *t, cb_graph **g, cb_error *err);
 
-/* An executor for impl; fast plans use the given GEMM backend for 1x1 convs and FC. */
-cb_status cli_exec_new(const cb_graph *g, cb_impl impl, int threads, cb_gemm_backend gemm, cb_exec **e,
-                       cb_error *err);
+/* How to execute: --impl ref|fast, --gemm own|openblas, --threads N. */
+typedef struct {
+    cb_impl impl;           /* default fast */
+    cb_gemm_backend gemm;   /* fast plans' backend for 1x1 convs and FC */
+    bool gemm_set;
+    int threads;            /* 0 = all cores */
+} cli_exec_opts;
+
+#define CLI_EXEC_DEFAULTS {CB_IMPL_FAST, CB_GEMM_OWN, false, 0}
+
+/* Like cli_target_flag, for the executor flags; cli_exec_check refuses
+ * combinations that make no sense (--gemm with --impl ref). */
+int cli_exec_flag(const char *cmd, cli_args *a, cli_exec_opts *o);
+int cli_exec_check(const char *cmd, const cli_exec_opts *o);
+
+/* An executor for g as o says. */
+cb_status cli_exec_new(const cb_graph *g, const cli_exec_opts *o, cb_exec **e, cb_error *err);
 
 /* "1x128x56x56" for an activation as PyTorch prints its batch-1 shape. */
 const char *cli_nchw(cb_shape s, char *buf, size_t n);

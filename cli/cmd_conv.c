@@ -17,14 +17,15 @@ static const char HELP[] =
 
 int cmd_conv(int argc, char **argv) {
     const char *xin = NULL, *win = NULL, *bin = NULL, *yout = NULL;
-    long stride = 1, pad = 0, groups = 1, threads = 0;
-    cb_impl impl = CB_IMPL_FAST;
-    cb_gemm_backend gemm = CB_GEMM_OWN;
-    int gemm_set = 0;
+    long stride = 1, pad = 0, groups = 1;
+    cli_exec_opts xo = CLI_EXEC_DEFAULTS;
     cli_args a;
     cli_args_init(&a, argc, argv);
     while (cli_next(&a)) {
         const char *v;
+        int r = cli_exec_flag("conv", &a, &xo);
+        if (r < 0) return 2;
+        if (r > 0) continue;
         if (cli_is(&a, "--help")) { fputs(HELP, stdout); return 0; }
         if (!a.name) return cli_fail("conv", CB_ERR_ARG, "unexpected argument '%s'", a.argv[a.i]);
         if (!(v = cli_value(&a))) return cli_fail("conv", CB_ERR_ARG, "%s needs a value", a.name);
@@ -38,17 +39,9 @@ int cmd_conv(int argc, char **argv) {
             if (cli_parse_int(v, 0, CB_MAX_KERNEL, &pad)) return cli_fail("conv", CB_ERR_ARG, "--pad '%s': 0 to %d", v, CB_MAX_KERNEL);
         } else if (cli_is(&a, "--groups")) {
             if (cli_parse_int(v, 1, 1 << 20, &groups)) return cli_fail("conv", CB_ERR_ARG, "--groups '%s': a positive integer", v);
-        } else if (cli_is(&a, "--threads")) {
-            if (cli_parse_int(v, 0, 1024, &threads)) return cli_fail("conv", CB_ERR_ARG, "--threads '%s': 0 (all) to 1024", v);
-        } else if (cli_is(&a, "--gemm")) {
-            if (cb_gemm_backend_parse(v, &gemm)) return cli_fail("conv", CB_ERR_ARG, "--gemm '%s': own or openblas", v);
-            gemm_set = 1;
-        } else if (cli_is(&a, "--impl")) {
-            if (cb_impl_parse(v, &impl)) return cli_fail("conv", CB_ERR_ARG, "--impl '%s': ref or fast", v);
         } else return cli_fail("conv", CB_ERR_ARG, "unknown option '%s'", a.name);
     }
-    if (gemm_set && impl == CB_IMPL_REF)
-        return cli_fail("conv", CB_ERR_ARG, "--gemm chooses a fast kernel: it does not go with --impl ref");
+    if (cli_exec_check("conv", &xo)) return 2;
     if (!xin || !win || !yout) return cli_fail("conv", CB_ERR_ARG, "--input, --weight and --output are required");
 
     cb_tensor x = {0}, w = {0}, b = {0};
@@ -86,7 +79,7 @@ int cmd_conv(int argc, char **argv) {
     if (s == CB_OK) {
         memcpy(g->params[0].t.data, w.data, (size_t)cb_tensor_numel(&w) * sizeof(float));
         if (bin) memcpy(g->params[1].t.data, b.data, (size_t)w.dims[0] * sizeof(float));
-        s = cli_exec_new(g, impl, (int)threads, gemm, &e, &err);
+        s = cli_exec_new(g, &xo, &e, &err);
     }
     cb_shape out = s == CB_OK ? cb_graph_output_shape(g) : in;
     if (s == CB_OK && !(y = cb_alloc_floats((size_t)cb_shape_numel(out))))

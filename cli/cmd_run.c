@@ -71,15 +71,14 @@ static void print_profile(const cb_graph *g, const double *sec, int repeat_runs)
 int cmd_run(int argc, char **argv) {
     cli_target t = {0};
     const char *params_dir = NULL, *save_dir = NULL, *xin = NULL, *yout = NULL, *image = NULL;
-    long seed = 1, threads = 0, repeat = 1;
+    long seed = 1, repeat = 1;
     int profile = 0;
-    cb_impl impl = CB_IMPL_FAST;
-    cb_gemm_backend gemm = CB_GEMM_OWN;
-    int gemm_set = 0;
+    cli_exec_opts xo = CLI_EXEC_DEFAULTS;
     cli_args a;
     cli_args_init(&a, argc, argv);
     while (cli_next(&a)) {
         int r = cli_target_flag("run", &a, &t);
+        if (r == 0) r = cli_exec_flag("run", &a, &xo);
         if (r < 0) return 2;
         if (r > 0) continue;
         const char *v;
@@ -98,20 +97,12 @@ int cmd_run(int argc, char **argv) {
         else if (cli_is(&a, "--output")) yout = v;
         else if (cli_is(&a, "--seed")) {
             if (cli_parse_int(v, 0, 0x7fffffff, &seed)) return cli_fail("run", CB_ERR_ARG, "--seed '%s': a non-negative integer", v);
-        } else if (cli_is(&a, "--threads")) {
-            if (cli_parse_int(v, 0, 1024, &threads)) return cli_fail("run", CB_ERR_ARG, "--threads '%s': 0 (all) to 1024", v);
         } else if (cli_is(&a, "--repeat")) {
             if (cli_parse_int(v, 1, 100000, &repeat)) return cli_fail("run", CB_ERR_ARG, "--repeat '%s': 1 to 100000", v);
-        } else if (cli_is(&a, "--gemm")) {
-            if (cb_gemm_backend_parse(v, &gemm)) return cli_fail("run", CB_ERR_ARG, "--gemm '%s': own or openblas", v);
-            gemm_set = 1;
-        } else if (cli_is(&a, "--impl")) {
-            if (cb_impl_parse(v, &impl)) return cli_fail("run", CB_ERR_ARG, "--impl '%s': ref or fast", v);
         } else return cli_fail("run", CB_ERR_ARG, "unknown option '%s'", a.name);
     }
 
-    if (gemm_set && impl == CB_IMPL_REF)
-        return cli_fail("run", CB_ERR_ARG, "--gemm chooses a fast kernel: it does not go with --impl ref");
+    if (cli_exec_check("run", &xo)) return 2;
     cb_graph *g = NULL;
     cb_exec *e = NULL;
     cb_tensor x = {0};
@@ -154,7 +145,7 @@ int cmd_run(int argc, char **argv) {
             for (uint64_t k = 0; k < cb_shape_numel(in); k++) x.data[k] = cb_rng_normal(&r);
         }
     }
-    if (s == CB_OK) s = cli_exec_new(g, impl, (int)threads, gemm, &e, &err);
+    if (s == CB_OK) s = cli_exec_new(g, &xo, &e, &err);
     cb_shape out = s == CB_OK ? cb_graph_output_shape(g) : in;
     if (s == CB_OK) {
         y = cb_alloc_floats((size_t)cb_shape_numel(out));
@@ -185,10 +176,10 @@ int cmd_run(int argc, char **argv) {
         printf("output: %s\n", cli_nchw(out, shape, sizeof shape));
         printf("macs: %llu\n", (unsigned long long)total.macs);
         printf("median: %.4f ms over %ld runs\n", median * 1e3, repeat);
-        if (impl == CB_IMPL_REF)
+        if (xo.impl == CB_IMPL_REF)
             printf("counted_macs: %llu (%s the cost model)\n", (unsigned long long)cb_exec_counted_macs(e),
                    cb_exec_counted_macs(e) == total.macs ? "equals" : "DIFFERS from");
-        printf("impl: %s, min %.4f ms, max %.4f ms, %.2f GMAC/s at the median\n", cb_impl_name(impl), times[0] * 1e3,
+        printf("impl: %s, min %.4f ms, max %.4f ms, %.2f GMAC/s at the median\n", cb_impl_name(xo.impl), times[0] * 1e3,
                times[repeat - 1] * 1e3, median > 0 ? (double)total.macs / median * 1e-9 : 0.0);
         if (profile) {
             for (int i = 0; i < g->n_layers; i++) layer_sum[i] /= (double)repeat;

@@ -138,9 +138,33 @@ const char *cli_nchw(cb_shape s, char *buf, size_t n) {
     return buf;
 }
 
-cb_status cli_exec_new(const cb_graph *g, cb_impl impl, int threads, cb_gemm_backend gemm, cb_exec **e,
-                       cb_error *err) {
-    if (impl == CB_IMPL_REF) return cb_exec_new(g, impl, threads, e, err);
-    cb_fast_options o = {threads, gemm};
-    return cb_exec_new_fast(g, &o, e, err);
+int cli_exec_flag(const char *cmd, cli_args *a, cli_exec_opts *o) {
+    if (!cli_is(a, "--impl") && !cli_is(a, "--gemm") && !cli_is(a, "--threads")) return 0;
+    const char *name = a->name, *v = cli_value(a);
+    long threads;
+    if (!v) return cli_fail(cmd, CB_ERR_ARG, "%s needs a value", name), -1;
+    if (strcmp(name, "--impl") == 0) {
+        if (cb_impl_parse(v, &o->impl)) return cli_fail(cmd, CB_ERR_ARG, "--impl '%s': ref or fast", v), -1;
+    } else if (strcmp(name, "--gemm") == 0) {
+        if (cb_gemm_backend_parse(v, &o->gemm))
+            return cli_fail(cmd, CB_ERR_ARG, "--gemm '%s': own or openblas", v), -1;
+        o->gemm_set = true;
+    } else {
+        if (cli_parse_int(v, 0, 1024, &threads))
+            return cli_fail(cmd, CB_ERR_ARG, "--threads '%s': 0 (all) to 1024", v), -1;
+        o->threads = (int)threads;
+    }
+    return 1;
+}
+
+int cli_exec_check(const char *cmd, const cli_exec_opts *o) {
+    if (o->gemm_set && o->impl == CB_IMPL_REF)
+        return cli_fail(cmd, CB_ERR_ARG, "--gemm chooses a fast kernel: it does not go with --impl ref"), -1;
+    return 0;
+}
+
+cb_status cli_exec_new(const cb_graph *g, const cli_exec_opts *o, cb_exec **e, cb_error *err) {
+    if (o->impl == CB_IMPL_REF) return cb_exec_new(g, o->impl, o->threads, e, err);
+    cb_fast_options fo = {o->threads, o->gemm};
+    return cb_exec_new_fast(g, &fo, e, err);
 }
