@@ -9,29 +9,7 @@ CMP=$2
 DATA=$3
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
-
-# expect CODE NAME -- command...: exit code CODE, and for failures exactly one
-# stderr line starting "convblocks: " and no file at $T/out.npy
-expect() {
-    code=$1 name=$2
-    shift 3
-    rm -f "$T/out.npy" "$T/err"
-    "$@" >"$T/stdout" 2>"$T/err"
-    got=$?
-    if [ "$got" -ne "$code" ]; then bad "$name: exit $got, expected $code: $(head -c 300 "$T/err")"; return; fi
-    if [ "$code" -ne 0 ]; then
-        lines=$(wc -l <"$T/err")
-        if [ "$lines" -ne 1 ] || ! grep -q '^convblocks: ' "$T/err"; then
-            bad "$name: stderr is not one 'convblocks:' line: $(cat "$T/err")"; return
-        fi
-        if ls "$T"/out.npy* >/dev/null 2>&1; then bad "$name: left an output file"; return; fi
-    fi
-    ok
-}
+. "$(dirname "$0")/expect.sh"
 
 G=$DATA/golden
 
@@ -141,5 +119,4 @@ expect 2 "run --gemm with --impl ref" -- "$CB" run mobilenet --gemm openblas --i
 expect 2 "run bad --impl" -- "$CB" run mobilenet --impl gpu
 expect 2 "run bad --repeat" -- "$CB" run mobilenet --repeat 0
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

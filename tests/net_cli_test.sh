@@ -8,26 +8,7 @@ CMP=$2
 DATA=$3
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
-
-# expect CODE NAME -- command...: exit code CODE; failures print exactly one
-# "convblocks: " line on stderr
-expect() {
-    code=$1 name=$2
-    shift 3
-    "$@" >"$T/stdout" 2>"$T/err"
-    got=$?
-    if [ "$got" -ne "$code" ]; then bad "$name: exit $got, expected $code: $(head -c 300 "$T/err")"; return; fi
-    if [ "$code" -ne 0 ]; then
-        if [ "$(wc -l <"$T/err")" -ne 1 ] || ! grep -q '^convblocks: ' "$T/err"; then
-            bad "$name: stderr is not one 'convblocks:' line: $(cat "$T/err")"; return
-        fi
-    fi
-    ok
-}
+. "$(dirname "$0")/expect.sh"
 has() { grep -q -- "$2" "$T/stdout" && ok || bad "$1: '$2' not in the output"; }
 
 # --- Table 2 from `cost --group-by type` -------------------------------------
@@ -84,5 +65,4 @@ sum=$(awk '/^layer /{on=1; next} /^total /{on=0} on && NF >= 5 {for (i = 1; i <=
 grep -q "^total .* $total " "$T/stdout" && ok || bad "profile: the table's total row is not $total"
 [ "$total" = 7745152 ] && ok || bad "profile: macs $total, expected 7745152"
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish
