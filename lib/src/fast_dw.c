@@ -306,31 +306,6 @@ CB_AI void body_3x3s1(const cb_fast_dw *d, plane_geom g, const float *P, const f
     }
 }
 
-#define CB_DW_VARIANT(rp, hr, rq)                                                                 \
-    __attribute__((target("avx2,fma"))) static void s1_##rp##hr##rq(                              \
-        const cb_fast_dw *d, plane_geom g, const float *P, const float *wc, float bias,           \
-        const float *resc, float *yc) {                                                           \
-        body_3x3s1(d, g, P, wc, bias, resc, yc, rp, hr, rq);                                      \
-    }
-CB_DW_VARIANT(0, 0, 0)
-CB_DW_VARIANT(1, 0, 0)
-CB_DW_VARIANT(0, 1, 0)
-CB_DW_VARIANT(1, 1, 0)
-CB_DW_VARIANT(0, 0, 1)
-CB_DW_VARIANT(1, 0, 1)
-CB_DW_VARIANT(0, 1, 1)
-CB_DW_VARIANT(1, 1, 1)
-#undef CB_DW_VARIANT
-
-typedef void (*dw_channel_fn)(const cb_fast_dw *, plane_geom, const float *, const float *, float,
-                              const float *, float *);
-
-static dw_channel_fn pick_3x3s1(const cb_fast_epi *e) {
-    static const dw_channel_fn fns[8] = {s1_000, s1_100, s1_010, s1_110,
-                                         s1_001, s1_101, s1_011, s1_111};
-    return fns[(e->relu_pre ? 1 : 0) + (e->res ? 2 : 0) + (e->relu_post ? 4 : 0)];
-}
-
 /* 3x3, horizontal stride 2 (any vertical stride), split plane: tap v of
  * output j reads padded column 2j + v = even[j], odd[j], even[j+1]. */
 CB_AI void body_3x3s2(const cb_fast_dw *d, plane_geom g, const float *P, const float *wc, float bias,
@@ -361,27 +336,36 @@ CB_AI void body_3x3s2(const cb_fast_dw *d, plane_geom g, const float *P, const f
     }
 }
 
-#define CB_DW_VARIANT(rp, hr, rq)                                                                 \
-    __attribute__((target("avx2,fma"))) static void s2_##rp##hr##rq(                              \
+typedef void (*dw_channel_fn)(const cb_fast_dw *, plane_geom, const float *, const float *, float,
+                              const float *, float *);
+
+/* Each 3x3 body is compiled once per epilogue (ReLU before the residual,
+ * residual add, ReLU after it), so the flags are constants inside the
+ * loop; pick_<body>(e) returns the variant the epilogue asks for. */
+#define CB_DW_VARIANT(body, rp, hr, rq)                                                           \
+    __attribute__((target("avx2,fma"))) static void body##_##rp##hr##rq(                          \
         const cb_fast_dw *d, plane_geom g, const float *P, const float *wc, float bias,           \
         const float *resc, float *yc) {                                                           \
-        body_3x3s2(d, g, P, wc, bias, resc, yc, rp, hr, rq);                                      \
+        body(d, g, P, wc, bias, resc, yc, rp, hr, rq);                                            \
     }
-CB_DW_VARIANT(0, 0, 0)
-CB_DW_VARIANT(1, 0, 0)
-CB_DW_VARIANT(0, 1, 0)
-CB_DW_VARIANT(1, 1, 0)
-CB_DW_VARIANT(0, 0, 1)
-CB_DW_VARIANT(1, 0, 1)
-CB_DW_VARIANT(0, 1, 1)
-CB_DW_VARIANT(1, 1, 1)
+#define CB_DW_VARIANTS(body)                                                                      \
+    CB_DW_VARIANT(body, 0, 0, 0)                                                                  \
+    CB_DW_VARIANT(body, 1, 0, 0)                                                                  \
+    CB_DW_VARIANT(body, 0, 1, 0)                                                                  \
+    CB_DW_VARIANT(body, 1, 1, 0)                                                                  \
+    CB_DW_VARIANT(body, 0, 0, 1)                                                                  \
+    CB_DW_VARIANT(body, 1, 0, 1)                                                                  \
+    CB_DW_VARIANT(body, 0, 1, 1)                                                                  \
+    CB_DW_VARIANT(body, 1, 1, 1)                                                                  \
+    static dw_channel_fn pick_##body(const cb_fast_epi *e) {                                      \
+        static const dw_channel_fn fns[8] = {body##_000, body##_100, body##_010, body##_110,      \
+                                             body##_001, body##_101, body##_011, body##_111};     \
+        return fns[(e->relu_pre ? 1 : 0) + (e->res ? 2 : 0) + (e->relu_post ? 4 : 0)];            \
+    }
+CB_DW_VARIANTS(body_3x3s1)
+CB_DW_VARIANTS(body_3x3s2)
+#undef CB_DW_VARIANTS
 #undef CB_DW_VARIANT
-
-static dw_channel_fn pick_3x3s2(const cb_fast_epi *e) {
-    static const dw_channel_fn fns[8] = {s2_000, s2_100, s2_010, s2_110,
-                                         s2_001, s2_101, s2_011, s2_111};
-    return fns[(e->relu_pre ? 1 : 0) + (e->res ? 2 : 0) + (e->relu_post ? 4 : 0)];
-}
 
 /* Any kernel size, horizontal stride 1 or 2 (split plane for 2). */
 __attribute__((target("avx2,fma"))) static void channel_generic(const cb_fast_dw *d, plane_geom g,
@@ -460,9 +444,9 @@ void cb_fast_dw_run(const cb_fast_dw *d, const float *x, float *y, const cb_fast
                     const float *resc = e->res ? e->res + (size_t)c * out_plane : NULL;
                     float *yc = y + (size_t)c * out_plane;
                     if (kh == 3 && kw == 3 && d->p.stride_w == 1 && d->p.stride_h == 1)
-                        pick_3x3s1(e)(d, g, cur, wc, d->bias[c], resc, yc);
+                        pick_body_3x3s1(e)(d, g, cur, wc, d->bias[c], resc, yc);
                     else if (kh == 3 && kw == 3 && d->p.stride_w == 2)
-                        pick_3x3s2(e)(d, g, cur, wc, d->bias[c], resc, yc);
+                        pick_body_3x3s2(e)(d, g, cur, wc, d->bias[c], resc, yc);
                     else
                         channel_generic(d, g, cur, wc, d->bias[c], e, resc, yc);
                     float *t = cur;

@@ -233,6 +233,16 @@ typedef struct {
 typedef void (*kernel_fn)(int kc, const float *a, const float *b, float *c, int ldc, int first,
                           int last, const tile_epi *e);
 
+/* The epilogue of element (r, t) of a finished tile, in scalar code: bias,
+ * ReLU, residual add, ReLU (the order the plan fused them in). */
+static inline float epi_scalar(const tile_epi *e, int r, int t, float v) {
+    if (e->bias) v += e->bias[r];
+    if (e->relu_pre && v < 0.0f) v = 0.0f;
+    if (e->res) v += e->res[(size_t)r * e->ldr + t];
+    if (e->relu_post && v < 0.0f) v = 0.0f;
+    return v;
+}
+
 /* Portable: the same 6 x 16 tile in plain C (the compiler vectorises the
  * inner 16-wide loops with whatever the baseline ISA offers). */
 static void kernel_c(int kc, const float *a, const float *b, float *c, int ldc, int first, int last,
@@ -245,14 +255,7 @@ static void kernel_c(int kc, const float *a, const float *b, float *c, int ldc, 
             for (int t = 0; t < NR; t++) acc[r][t] += a[r] * b[t];
     for (int r = 0; r < MR; r++) {
         for (int t = 0; t < NR; t++) {
-            float v = acc[r][t];
-            if (last) {
-                if (e->bias) v += e->bias[r];
-                if (e->relu_pre && v < 0.0f) v = 0.0f;
-                if (e->res) v += e->res[(size_t)r * e->ldr + t];
-                if (e->relu_post && v < 0.0f) v = 0.0f;
-            }
-            c[(size_t)r * ldc + t] = v;
+            c[(size_t)r * ldc + t] = last ? epi_scalar(e, r, t, acc[r][t]) : acc[r][t];
         }
     }
 }
@@ -466,13 +469,7 @@ static void edge_tile(kernel_fn kern, kernel_fn kern8, int kc, const float *a, c
     for (int r = 0; r < mr; r++) {
         for (int t = 0; t < nr; t++) {
             float v = tmp[r * NR + t] + (first ? 0.0f : c[(size_t)r * ldc + t]);
-            if (last) {
-                if (e->bias) v += e->bias[r];
-                if (e->relu_pre && v < 0.0f) v = 0.0f;
-                if (e->res) v += e->res[(size_t)r * e->ldr + t];
-                if (e->relu_post && v < 0.0f) v = 0.0f;
-            }
-            c[(size_t)r * ldc + t] = v;
+            c[(size_t)r * ldc + t] = last ? epi_scalar(e, r, t, v) : v;
         }
     }
 }
