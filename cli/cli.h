@@ -29,6 +29,7 @@ typedef struct {
     int argc, i;
     char **argv;
     const char *name;      /* "--shape" or NULL for a positional */
+    char name_buf[64];     /* the flag's name when it came as --name=value */
     const char *inline_val;
 } cli_args;
 

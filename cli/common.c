@@ -32,13 +32,12 @@ int cli_next(cli_args *a) {
     const char *s = a->argv[a->i];
     a->inline_val = NULL;
     if (strncmp(s, "--", 2) == 0 && s[2] != '\0') {
-        static char name[64];
         const char *eq = strchr(s, '=');
         size_t n = eq ? (size_t)(eq - s) : strlen(s);
-        if (n >= sizeof name) n = sizeof name - 1;
-        memcpy(name, s, n);
-        name[n] = '\0';
-        a->name = name;
+        if (n >= sizeof a->name_buf) n = sizeof a->name_buf - 1;
+        memcpy(a->name_buf, s, n);
+        a->name_buf[n] = '\0';
+        a->name = a->name_buf;
         if (eq) a->inline_val = eq + 1;
     } else if (s[0] == '-' && s[1] == 'h' && s[2] == '\0') {
         a->name = "--help";
