@@ -1,6 +1,7 @@
 /* compare.c — convblocks-bench-compare: the benchmark regression gate.
  *
  *   convblocks-bench-compare BASE.json NEW.json [--threshold PCT] [--alpha A] [--json]
+ *   convblocks-bench-compare --cost-only BASE.json NEW.json [--json]
  *
  * Reads two Google Benchmark JSON files (run with --benchmark_repetitions=N,
  * N >= 5 or so), pairs benchmarks by name and, for each pair:
@@ -20,8 +21,15 @@
  *     changed, so the times are not comparable as a speed change.
  * and a geometric mean of the median ratios over every pair.
  *
+ * --cost-only compares nothing but the cost counters: the question "does
+ * the code still do the same work?" has an exact answer, needs no
+ * repetitions and does not care how busy the machine was, so `make
+ * bench-check` asks it of a fresh run against the stored baseline, and asks
+ * the timing question only of two builds run side by side (bench/check.sh).
+ *
  * Exit status: 0 no significant regression, 1 regression, 2 usage error or an
- * unreadable/malformed input.
+ * unreadable/malformed input. With --cost-only: 0 same costs, 1 a cost
+ * change or a benchmark that failed in NEW.
  */
 #ifndef _POSIX_C_SOURCE
 #define _POSIX_C_SOURCE 200809L /* strdup */
@@ -49,6 +57,7 @@ typedef struct {
     double cost[N_COST];
     bool has_cost[N_COST];
     bool error;         /* a run of it reported error_occurred */
+    bool cost_mixed;    /* its rows (pooled runs) disagree on a cost counter */
     bool from_aggregate;/* no per-repetition rows: the median aggregate stands in */
 } series;
 
@@ -60,6 +69,7 @@ typedef struct {
 static void usage(FILE *f) {
     fprintf(f,
             "usage: " PROG " BASE.json NEW.json [--threshold PCT] [--alpha A] [--time real|cpu] [--json]\n"
+            "       " PROG " --cost-only BASE.json NEW.json [--json]\n"
             "Compare two Google Benchmark JSON files (with repetitions) benchmark by benchmark.\n"
             "Either side may be a comma-separated list of runs, whose repetitions are pooled.\n"
             "  --threshold PCT  slowdown that counts as a regression (default 5)\n"
@@ -67,6 +77,8 @@ static void usage(FILE *f) {
             "  --time cpu       compare cpu_time instead of real_time: steadier on a busy machine\n"
             "                   for one-thread benchmarks, meaningless for threaded ones\n"
             "  --json           machine-readable result on stdout instead of the table\n"
+            "  --cost-only      compare only the cost counters (MACs, params, bytes; exact), not\n"
+            "                   times: exit 1 on any change or a benchmark that failed in NEW\n"
             "Exit: 0 no significant regression, 1 regression, 2 usage or unreadable input.\n");
 }
 
@@ -269,9 +281,12 @@ static int load(const char *path, const char *time_key, bench_file *f, char *why
             if (push_time(s, rt->valuedouble * scale)) goto oom;
             for (int k = 0; k < N_COST; k++) {
                 const cJSON *c = cJSON_GetObjectItemCaseSensitive(b, cost_keys[k]);
-                if (cJSON_IsNumber(c) && !s->has_cost[k]) {
+                if (!cJSON_IsNumber(c)) continue;
+                if (!s->has_cost[k]) {
                     s->cost[k] = c->valuedouble;
                     s->has_cost[k] = true;
+                } else if (c->valuedouble != s->cost[k]) {
+                    s->cost_mixed = true; /* pooled runs of different work */
                 }
             }
         }
@@ -308,8 +323,20 @@ typedef struct {
     bool regression, faster, cost_change, testable;
 } result;
 
+/* Exact: the counters are integers far below 2^53, and Google Benchmark
+ * writes them with 17 significant digits, so they survive the JSON intact
+ * and a difference of one MAC is a difference. */
 static bool cost_differs(double a, double b) {
-    return fabs(a - b) > 1e-9 * fmax(fabs(a), fabs(b));
+    return a != b;
+}
+
+static bool series_cost_differs(const series *b, const series *n) {
+    if (b->cost_mixed || n->cost_mixed) return true;
+    for (int k = 0; k < N_COST; k++)
+        if (b->has_cost[k] != n->has_cost[k] ||
+            (b->has_cost[k] && cost_differs(b->cost[k], n->cost[k])))
+            return true;
+    return false;
 }
 
 static double min_of(const double *x, size_t n) {
@@ -341,10 +368,7 @@ static int compare_pair(const series *b, const series *n, double thr, double alp
     r->p_slow = m.p;
     r->regression = r->p_slow < alpha && r->ratio > 1 + thr && r->min_ratio > 1 + thr;
     r->faster = r->p_diff < alpha && r->ratio < 1 - thr;
-    for (int k = 0; k < N_COST; k++)
-        if (b->has_cost[k] != n->has_cost[k] ||
-            (b->has_cost[k] && cost_differs(b->cost[k], n->cost[k])))
-            r->cost_change = true;
+    r->cost_change = series_cost_differs(b, n);
     return 0;
 }
 
@@ -359,9 +383,11 @@ static double parse_num(const char *opt, const char *s, double lo, double hi, bo
     return v;
 }
 
-static void print_cost_detail(const result *r) {
+static void print_cost_detail(const series *b, const series *n) {
+    if (b->cost_mixed || n->cost_mixed)
+        printf("    cost change: the pooled runs of %s disagree on the costs\n",
+               b->cost_mixed ? "BASE" : "NEW");
     for (int k = 0; k < N_COST; k++) {
-        const series *b = r->base, *n = r->new_;
         if (b->has_cost[k] && n->has_cost[k] && cost_differs(b->cost[k], n->cost[k]))
             printf("    cost change: %s %.17g -> %.17g\n", cost_keys[k], b->cost[k], n->cost[k]);
         else if (b->has_cost[k] != n->has_cost[k])
@@ -377,11 +403,91 @@ static cJSON *cost_json(const series *s) {
     return o;
 }
 
+/* --cost-only: the cost counters of every benchmark in both files, exactly.
+ * Benchmarks on one side only are reported, not failed: the new run may be
+ * a subset (the gate times fewer benchmarks than the baseline holds), and a
+ * new benchmark has nothing to be compared with. A benchmark that failed in
+ * NEW (error_occurred) fails the check: its work could not be counted.
+ * Returns the exit status. */
+static int cost_only(bench_file *base, bench_file *new_, const char *const paths[2], bool json) {
+    size_t compared = 0, changed = 0, errors = 0, only_base = 0, only_new = 0;
+    cJSON *o = json ? cJSON_CreateObject() : NULL, *changes = NULL, *errs = NULL;
+    if (json) {
+        cJSON_AddStringToObject(o, "base", paths[0]);
+        cJSON_AddStringToObject(o, "new", paths[1]);
+        cJSON_AddStringToObject(o, "mode", "cost-only");
+        changes = cJSON_AddArrayToObject(o, "changes");
+        errs = cJSON_AddArrayToObject(o, "errors_in_new");
+    } else {
+        printf("cost check: MACs, params and bytes of %s against %s (exact)\n", paths[1], paths[0]);
+    }
+    for (size_t i = 0; i < base->n; i++) {
+        const series *b = &base->s[i];
+        const series *n = find_series(new_, b->name);
+        if (!n) {
+            only_base++;
+            continue;
+        }
+        if (n->error && n->n == 0) {
+            errors++;
+            if (json)
+                cJSON_AddItemToArray(errs, cJSON_CreateString(n->name));
+            else
+                printf("ERROR        %s: failed in the new run, its cost is unknown\n", n->name);
+            continue;
+        }
+        compared++;
+        if (!series_cost_differs(b, n)) continue;
+        changed++;
+        if (json) {
+            cJSON *e = cJSON_CreateObject();
+            cJSON_AddStringToObject(e, "name", b->name);
+            cJSON_AddItemToObject(e, "base_cost", cost_json(b));
+            cJSON_AddItemToObject(e, "new_cost", cost_json(n));
+            cJSON_AddItemToArray(changes, e);
+        } else {
+            printf("COST CHANGE  %s\n", b->name);
+            print_cost_detail(b, n);
+        }
+    }
+    cJSON *ob = json ? cJSON_AddArrayToObject(o, "only_in_base") : NULL;
+    for (size_t i = 0; i < base->n; i++)
+        if (json && !find_series(new_, base->s[i].name))
+            cJSON_AddItemToArray(ob, cJSON_CreateString(base->s[i].name));
+    cJSON *on = json ? cJSON_AddArrayToObject(o, "only_in_new") : NULL;
+    for (size_t i = 0; i < new_->n; i++) {
+        if (find_series(base, new_->s[i].name)) continue;
+        only_new++;
+        if (json)
+            cJSON_AddItemToArray(on, cJSON_CreateString(new_->s[i].name));
+        else
+            printf("only in new: %s (not in the base: nothing to compare)\n", new_->s[i].name);
+    }
+    bool fail = changed || errors;
+    if (json) {
+        cJSON_AddNumberToObject(o, "compared", (double)compared);
+        cJSON_AddNumberToObject(o, "cost_changes", (double)changed);
+        cJSON_AddNumberToObject(o, "errors", (double)errors);
+        char *text = cJSON_Print(o);
+        if (text) puts(text);
+        cJSON_free(text);
+        cJSON_Delete(o);
+    } else {
+        printf("\n%zu compared: %zu cost change%s, %zu failed in new; %zu only in new\n", compared,
+               changed, changed == 1 ? "" : "s", errors, only_new);
+        /* Named one by one they would bury the verdict when NEW is a subset. */
+        if (only_base)
+            printf("%zu of the base not in the new run: not checked (--json lists them)\n", only_base);
+        printf("%s\n", changed ? "COST CHANGE" : errors ? "ERROR" : "OK");
+    }
+    return fail ? 1 : 0;
+}
+
 int main(int argc, char **argv) {
     const char *paths[2] = {NULL, NULL};
     int npaths = 0;
     double thr_pct = 5, alpha = 0.05;
-    bool json = false, ok = true;
+    bool json = false, ok = true, costs = false;
     const char *time_key = "real_time";
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -390,6 +496,8 @@ int main(int argc, char **argv) {
             return 0;
         } else if (strcmp(a, "--json") == 0) {
             json = true;
+        } else if (strcmp(a, "--cost-only") == 0) {
+            costs = true;
         } else if (strcmp(a, "--time") == 0) {
             if (i + 1 >= argc || (strcmp(argv[i + 1], "real") && strcmp(argv[i + 1], "cpu"))) {
                 fprintf(stderr, PROG ": --time: expected 'real' or 'cpu'\n");
@@ -439,6 +547,12 @@ int main(int argc, char **argv) {
             }
     }
     bench_file *base = &files[0], *new_ = &files[1];
+    if (costs) {
+        int rc = cost_only(base, new_, paths, json);
+        file_free(base);
+        file_free(new_);
+        return rc;
+    }
 
     result *res = calloc(base->n ? base->n : 1, sizeof *res);
     double *ratios = calloc(base->n ? base->n : 1, sizeof *ratios);
@@ -535,7 +649,7 @@ int main(int argc, char **argv) {
                    fmt_time(r->med_new, tn, sizeof tn), 100 * (r->ratio - 1),
                    100 * (r->min_ratio - 1), r->p_diff, r->p_slow, nn, verdict,
                    r->cost_change ? ", COST CHANGE" : "");
-            if (r->cost_change) print_cost_detail(r);
+            if (r->cost_change) print_cost_detail(r->base, r->new_);
         }
         for (size_t i = 0; i < base->n; i++)
             if (!find_series(new_, base->s[i].name))

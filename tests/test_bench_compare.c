@@ -11,6 +11,11 @@
  *                               -> not flagged
  *   MACs changed                -> reported as a cost change
  *   missing, malformed, not GB  -> one error line, exit 2
+ * and --cost-only (make bench-check's cost question):
+ *   same costs, any times       -> exit 0
+ *   MACs changed, even by one   -> exit 1, the change named
+ *   a subset or an extra bench  -> reported, exit 0
+ *   a benchmark that failed     -> exit 1
  */
 #define _POSIX_C_SOURCE 200809L
 #include <cjson/cJSON.h>
@@ -141,6 +146,31 @@ static int setup(void **state) {
     write_file(DIR "/few20.json", specs, NB, 2, 1.20, 6);
     FILE *f = fopen(DIR "/malformed.json", "w");
     fputs("{\"benchmarks\": [ {\"name\": \"x\", \"real_time\": 1.0", f);
+    fclose(f);
+    /* --cost-only cases: one MAC more; the first benchmark alone, once; an
+     * extra benchmark; the second benchmark failed (error_occurred, no times) */
+    memcpy(changed, specs, sizeof changed);
+    changed[2].macs += 1;
+    write_file(DIR "/one_mac.json", changed, NB, 10, 1.0, 8);
+    write_file(DIR "/subset.json", specs, 1, 1, 1.0, 9);
+    bench_spec extra[NB + 1];
+    memcpy(extra, specs, sizeof specs);
+    extra[NB] = (bench_spec){"op/relu/fast/64x112x112/t1", 0.1, 0};
+    write_file(DIR "/extra.json", extra, NB + 1, 3, 1.0, 10);
+    f = fopen(DIR "/failed.json", "w");
+    fprintf(f, "{\"benchmarks\": [\n");
+    for (int i = 0; i < NB; i++) {
+        if (i == 1)
+            fprintf(f, "  {\"name\": \"%s/real_time\", \"run_name\": \"%s/real_time\", "
+                       "\"run_type\": \"iteration\", \"error_occurred\": true, "
+                       "\"error_message\": \"out of memory\"},\n", specs[i].name, specs[i].name);
+        else
+            fprintf(f, "  {\"name\": \"%s/real_time\", \"run_name\": \"%s/real_time\", "
+                       "\"run_type\": \"iteration\", \"real_time\": 1.0, \"time_unit\": \"ms\", "
+                       "\"MACs\": %.17g, \"params\": 1000, \"bytes\": 4096}%s\n",
+                    specs[i].name, specs[i].name, specs[i].macs, i == NB - 1 ? "" : ",");
+    }
+    fprintf(f, "]}\n");
     fclose(f);
     f = fopen(DIR "/notgb.json", "w");
     fputs("{\"hello\": 1}", f);
@@ -303,6 +333,53 @@ static void test_bad_input_exit_2(void **state) {
     assert_int_equal(lines, 1);
 }
 
+/* --cost-only: exact costs, times ignored, one-sided benchmarks reported. */
+static void test_cost_only(void **state) {
+    (void)state;
+    char out[8192];
+    /* the same work 20% slower is no cost change */
+    assert_int_equal(run("--cost-only " DIR "/base.json " DIR "/plus20.json", out, sizeof out), 0);
+    assert_non_null(strstr(out, "3 compared: 0 cost changes"));
+    assert_non_null(strstr(out, "\nOK\n"));
+    /* twice the MACs: named, exit 1 */
+    assert_int_equal(run("--cost-only " DIR "/base.json " DIR "/cost.json", out, sizeof out), 1);
+    assert_non_null(strstr(out, "COST CHANGE  block/mobilenet/fast/64x56x56/t1/real_time"));
+    assert_non_null(strstr(out, "MACs 27901952 -> 55803904"));
+    assert_null(strstr(out, "net/mobilenet_v1"));
+    /* one MAC in 568 million is a change: exact, not within a tolerance */
+    assert_int_equal(run("--cost-only " DIR "/base.json " DIR "/one_mac.json", out, sizeof out), 1);
+    assert_non_null(strstr(out, "MACs 568740352 -> 568740353"));
+    int code;
+    cJSON *j = run_json("--cost-only " DIR "/base.json " DIR "/one_mac.json", &code);
+    assert_int_equal(code, 1);
+    assert_int_equal((int)num(j, "cost_changes"), 1);
+    const cJSON *c = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "changes"), 0);
+    assert_string_equal(cJSON_GetObjectItem(c, "name")->valuestring, "net/mobilenet_v1/fast/224/t1/real_time");
+    assert_true(num(cJSON_GetObjectItem(c, "new_cost"), "MACs") == 568740353.0);
+    cJSON_Delete(j);
+    /* a subset with one repetition: checked as far as it goes, the rest counted */
+    assert_int_equal(run("--cost-only " DIR "/base.json " DIR "/subset.json", out, sizeof out), 0);
+    assert_non_null(strstr(out, "1 compared: 0 cost changes"));
+    assert_non_null(strstr(out, "2 of the base not in the new run: not checked"));
+    j = run_json("--cost-only " DIR "/base.json " DIR "/subset.json", &code);
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(j, "only_in_base")), 2);
+    cJSON_Delete(j);
+    /* a new benchmark has nothing to be compared with: named, not failed */
+    assert_int_equal(run("--cost-only " DIR "/base.json " DIR "/extra.json", out, sizeof out), 0);
+    assert_non_null(strstr(out, "only in new: op/relu/fast/64x112x112/t1/real_time"));
+    /* a benchmark that failed in the new run: its work is unknown, exit 1 */
+    assert_int_equal(run("--cost-only " DIR "/base.json " DIR "/failed.json", out, sizeof out), 1);
+    assert_non_null(strstr(out, "ERROR        block/mobilenet/fast/64x56x56/t1/real_time"));
+    /* pooled runs work as in the timing comparison */
+    assert_int_equal(run("--cost-only " DIR "/base.json " DIR "/same.json," DIR "/plus1.json", NULL, 0), 0);
+    assert_int_equal(run("--cost-only " DIR "/base.json " DIR "/same.json," DIR "/cost.json", NULL, 0), 1);
+    /* and the timing comparison is unchanged by it: one MAC is a cost change there too */
+    j = run_json(DIR "/base.json " DIR "/one_mac.json", &code);
+    assert_int_equal(code, 0);
+    assert_int_equal((int)num(j, "cost_changes"), 1);
+    cJSON_Delete(j);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_slowdown_20pct_flagged),
@@ -312,6 +389,7 @@ int main(void) {
         cmocka_unit_test(test_pooled_runs_and_cpu_time),
         cmocka_unit_test(test_too_few_repetitions_not_flagged),
         cmocka_unit_test(test_bad_input_exit_2),
+        cmocka_unit_test(test_cost_only),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
