@@ -106,6 +106,7 @@ static void add_context(const cb_machine_info *m, bool probed) {
 }
 
 int main(int argc, char **argv) {
+    cb_machine_short_spin(argv); /* before any OpenMP region: see machine.h */
     bool no_probe = false, listing = false, help = false;
     const char *threads_arg = NULL;
     /* Our flags out, Google Benchmark's defaults in front, the user's flags after them. */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "convblocks/machine.h"
 
 static const char USAGE[] =
     "usage: convblocks COMMAND [options]   (convblocks COMMAND --help for details)\n"
@@ -17,6 +18,7 @@ static const char USAGE[] =
     "  report   the main job: costs, timings, plots and the report page\n";
 
 int main(int argc, char **argv) {
+    cb_machine_short_spin(argv); /* before any OpenMP region: see machine.h */
     if (argc < 2) {
         fputs("convblocks: no command (try: list, cost, conv, run, report; or --help)\n", stderr);
         return 2;

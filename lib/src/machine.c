@@ -8,6 +8,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+
+#if defined(__has_include)
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#endif
+#endif
+#ifndef RUNNING_ON_VALGRIND
+#define RUNNING_ON_VALGRIND 0
+#endif
 
 #include "convblocks/tensor.h"
 
@@ -301,4 +311,11 @@ cb_status cb_machine_probe(cb_machine_info *m, int quick, cb_error *err) {
     if ((st = triad_measure(v, lb, 1, passes, samples, &m->l3_triad_gbs_1t, err))) return st;
     if ((st = triad_measure(v, lb, all, passes, samples, &m->l3_triad_gbs_all, err))) return st;
     return CB_OK;
+}
+
+void cb_machine_short_spin(char **argv) {
+    if (getenv("OMP_WAIT_POLICY") || getenv("GOMP_SPINCOUNT") || RUNNING_ON_VALGRIND) return;
+    if (setenv("GOMP_SPINCOUNT", "1000", 1) != 0) return;
+    execv("/proc/self/exe", argv);
+    /* exec failed (no /proc, say): carry on with libgomp's defaults */
 }
