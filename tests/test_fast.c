@@ -213,6 +213,8 @@ static void test_conv_blocking(void **state) {
         {6, 6, 8, 8, 1, 1, 0, 1, 1, 0, 0},        /* exactly one tile */
         {10, 12, 6, 4, 1, 1, 0, 1, 0, 1, 1},      /* N = 24: a last panel of exactly 8 columns */
         {64, 70, 7, 7, 1, 1, 0, 1, 0, 1, 1},      /* N = 49 (the 7x7 layers): rows split across threads */
+        {400, 13, 7, 7, 1, 1, 0, 1, 1, 1, 1},     /* N = 49 over two K blocks: the narrow kernel accumulates */
+        {330, 8, 1, 3, 1, 1, 0, 1, 0, 0, 1},      /* N = 3, two K blocks, a 2-row edge panel */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         for (int t = 1; t <= 2; t++) conv_case_run(&cases[i], t);

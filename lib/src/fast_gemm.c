@@ -453,6 +453,60 @@ __attribute__((target("avx2,fma"))) static void kernel8_avx2(int kc, const float
     }
 }
 #undef CB_ROWS8
+
+/* At most 4 columns of B (N = 49 at 7x7 leaves one after three full
+ * panels): run the vectors down the 6 rows of the A panel instead, so each
+ * FMA does 6 useful multiply-adds and the k loop costs one A load plus one
+ * broadcast per column; the 6 x 8 kernel would spend 6 FMAs per k on one
+ * useful column. u independent partial sums per column (u*nrc <= 8
+ * registers) hide the FMA latency that a single chain per column would
+ * expose. nrc and u are constants after inlining. */
+__attribute__((always_inline, target("avx2,fma"))) static inline void
+narrow_sums(int kc, const float *a, const float *b, const int nrc, const int u, float out[4][8]) {
+    const __m256i six = _mm256_setr_epi32(-1, -1, -1, -1, -1, -1, 0, 0);
+    __m256 acc[4][4];
+    for (int j = 0; j < u; j++)
+        for (int c = 0; c < nrc; c++) acc[j][c] = _mm256_setzero_ps();
+    int k = 0;
+    for (; k + u <= kc; k += u) {
+        for (int j = 0; j < u; j++) {
+            __m256 av = _mm256_maskload_ps(a + (size_t)(k + j) * MR, six);
+            for (int c = 0; c < nrc; c++)
+                acc[j][c] = _mm256_fmadd_ps(av, _mm256_broadcast_ss(b + (size_t)(k + j) * NR + c),
+                                            acc[j][c]);
+        }
+    }
+    for (; k < kc; k++) {
+        __m256 av = _mm256_maskload_ps(a + (size_t)k * MR, six);
+        for (int c = 0; c < nrc; c++)
+            acc[0][c] = _mm256_fmadd_ps(av, _mm256_broadcast_ss(b + (size_t)k * NR + c), acc[0][c]);
+    }
+    for (int c = 0; c < nrc; c++) {
+        __m256 s = acc[0][c];
+        for (int j = 1; j < u; j++) s = _mm256_add_ps(s, acc[j][c]);
+        _mm256_storeu_ps(out[c], s);
+    }
+}
+
+__attribute__((target("avx2,fma"))) static void kernel_narrow_avx2(int kc, const float *a,
+                                                                   const float *b, float *c,
+                                                                   int ldc, int mr, int nr,
+                                                                   int first, int last,
+                                                                   const tile_epi *e) {
+    float out[4][8];
+    switch (nr) {
+    case 1: narrow_sums(kc, a, b, 1, 4, out); break;
+    case 2: narrow_sums(kc, a, b, 2, 4, out); break;
+    case 3: narrow_sums(kc, a, b, 3, 2, out); break;
+    default: narrow_sums(kc, a, b, 4, 2, out); break;
+    }
+    for (int r = 0; r < mr; r++) {
+        for (int t = 0; t < nr; t++) {
+            float v = out[t][r] + (first ? 0.0f : c[(size_t)r * ldc + t]);
+            c[(size_t)r * ldc + t] = last ? epi_scalar(e, r, t, v) : v;
+        }
+    }
+}
 #endif
 
 /* A tile cut by the edge of C (mr < MR rows or nr < NR columns): run the
@@ -577,6 +631,11 @@ void cb_fast_gemm_run(const cb_fast_gemm *g, const float *x, float *y, const cb_
                                     kern(kc, apan, bpan, c, N, first, last, &te);
                                 else if (mr == MR && nr == 8 && kern8)
                                     kern8(kc, apan, bpan, c, N, first, last, &te);
+#ifdef CB_X86
+                                else if (nr <= 4 && kern8)
+                                    kernel_narrow_avx2(kc, apan, bpan, c, N, mr, nr, first, last,
+                                                       &te);
+#endif
                                 else
                                     edge_tile(kern, kern8, kc, apan, bpan, c, N, mr, nr, first,
                                               last, &te);
