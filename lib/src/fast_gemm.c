@@ -228,6 +228,7 @@ typedef struct {
     const float *res;
     int ldr;
     int relu_pre, relu_post;
+    int mr, nr; /* the part of the tile that exists in C (edge tiles are smaller) */
 } tile_epi;
 
 typedef void (*kernel_fn)(int kc, const float *a, const float *b, float *c, int ldc, int first,
@@ -247,20 +248,24 @@ static inline float epi_scalar(const tile_epi *e, int r, int t, float v) {
  * inner 16-wide loops with whatever the baseline ISA offers). */
 static void kernel_c(int kc, const float *a, const float *b, float *c, int ldc, int first, int last,
                      const tile_epi *e) {
-    float acc[MR][NR];
-    for (int r = 0; r < MR; r++)
-        for (int t = 0; t < NR; t++) acc[r][t] = first ? 0.0f : c[(size_t)r * ldc + t];
+    float acc[MR][NR] = {{0.0f}};
     for (int k = 0; k < kc; k++, a += MR, b += NR)
         for (int r = 0; r < MR; r++)
             for (int t = 0; t < NR; t++) acc[r][t] += a[r] * b[t];
-    for (int r = 0; r < MR; r++) {
-        for (int t = 0; t < NR; t++) {
+    for (int r = 0; r < e->mr; r++) {
+        for (int t = 0; t < e->nr; t++) {
+            if (!first) acc[r][t] += c[(size_t)r * ldc + t];
             c[(size_t)r * ldc + t] = last ? epi_scalar(e, r, t, acc[r][t]) : acc[r][t];
         }
     }
 }
 
 #ifdef CB_X86
+/* A mask of the first n of 8 lanes (none for n <= 0, all for n >= 8). */
+__attribute__((target("avx2"))) static inline __m256i lanes(int n) {
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
 /* The k loop is inline assembly because gcc 12, given the same loop in
  * intrinsics, shuffles the 12 accumulators between registers and spills
  * some to the stack every iteration (about 60% of peak instead of ~90%).
@@ -356,13 +361,18 @@ __attribute__((target("avx2,fma"))) static void kernel_avx2(int kc, const float 
         : [acc] "r"(acc)
         : "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9",
           "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15", "memory", "cc");
+    /* Only the e->mr x e->nr part of the tile exists in C: at the edges
+     * the rows beyond mr are skipped and the columns beyond nr masked, so
+     * edge tiles cost what full ones do instead of a scalar detour. */
     const __m256 zero = _mm256_setzero_ps();
-    for (int r = 0; r < MR; r++) {
+    const int full = e->nr == NR;
+    const __m256i m0 = lanes(e->nr), m1 = lanes(e->nr - 8);
+    for (int r = 0; r < e->mr; r++) {
         float *cr = c + (size_t)r * ldc;
         __m256 v0 = _mm256_load_ps(acc + r * NR), v1 = _mm256_load_ps(acc + r * NR + 8);
         if (!first) {
-            v0 = _mm256_add_ps(v0, _mm256_loadu_ps(cr));
-            v1 = _mm256_add_ps(v1, _mm256_loadu_ps(cr + 8));
+            v0 = _mm256_add_ps(v0, full ? _mm256_loadu_ps(cr) : _mm256_maskload_ps(cr, m0));
+            v1 = _mm256_add_ps(v1, full ? _mm256_loadu_ps(cr + 8) : _mm256_maskload_ps(cr + 8, m1));
         }
         if (last) {
             if (e->bias) {
@@ -376,16 +386,22 @@ __attribute__((target("avx2,fma"))) static void kernel_avx2(int kc, const float 
             }
             if (e->res) {
                 const float *rr = e->res + (size_t)r * e->ldr;
-                v0 = _mm256_add_ps(v0, _mm256_loadu_ps(rr));
-                v1 = _mm256_add_ps(v1, _mm256_loadu_ps(rr + 8));
+                v0 = _mm256_add_ps(v0, full ? _mm256_loadu_ps(rr) : _mm256_maskload_ps(rr, m0));
+                v1 = _mm256_add_ps(v1,
+                                   full ? _mm256_loadu_ps(rr + 8) : _mm256_maskload_ps(rr + 8, m1));
             }
             if (e->relu_post) {
                 v0 = _mm256_max_ps(v0, zero);
                 v1 = _mm256_max_ps(v1, zero);
             }
         }
-        _mm256_storeu_ps(cr, v0);
-        _mm256_storeu_ps(cr + 8, v1);
+        if (full) {
+            _mm256_storeu_ps(cr, v0);
+            _mm256_storeu_ps(cr + 8, v1);
+        } else {
+            _mm256_maskstore_ps(cr, m0, v0);
+            _mm256_maskstore_ps(cr + 8, m1, v1);
+        }
     }
 }
 #undef CB_ROWS
@@ -439,17 +455,18 @@ __attribute__((target("avx2,fma"))) static void kernel8_avx2(int kc, const float
         : [acc] "r"(acc)
         : "xmm0", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "memory", "cc");
     const __m256 zero = _mm256_setzero_ps();
-    for (int r = 0; r < MR; r++) {
+    const __m256i m = lanes(e->nr);
+    for (int r = 0; r < e->mr; r++) {
         float *cr = c + (size_t)r * ldc;
         __m256 v = _mm256_load_ps(acc + r * 8);
-        if (!first) v = _mm256_add_ps(v, _mm256_loadu_ps(cr));
+        if (!first) v = _mm256_add_ps(v, _mm256_maskload_ps(cr, m));
         if (last) {
             if (e->bias) v = _mm256_add_ps(v, _mm256_broadcast_ss(e->bias + r));
             if (e->relu_pre) v = _mm256_max_ps(v, zero);
-            if (e->res) v = _mm256_add_ps(v, _mm256_loadu_ps(e->res + (size_t)r * e->ldr));
+            if (e->res) v = _mm256_add_ps(v, _mm256_maskload_ps(e->res + (size_t)r * e->ldr, m));
             if (e->relu_post) v = _mm256_max_ps(v, zero);
         }
-        _mm256_storeu_ps(cr, v);
+        _mm256_maskstore_ps(cr, m, v);
     }
 }
 #undef CB_ROWS8
@@ -490,9 +507,9 @@ narrow_sums(int kc, const float *a, const float *b, const int nrc, const int u, 
 
 __attribute__((target("avx2,fma"))) static void kernel_narrow_avx2(int kc, const float *a,
                                                                    const float *b, float *c,
-                                                                   int ldc, int mr, int nr,
-                                                                   int first, int last,
+                                                                   int ldc, int first, int last,
                                                                    const tile_epi *e) {
+    const int mr = e->mr, nr = e->nr;
     float out[4][8];
     switch (nr) {
     case 1: narrow_sums(kc, a, b, 1, 4, out); break;
@@ -508,25 +525,6 @@ __attribute__((target("avx2,fma"))) static void kernel_narrow_avx2(int kc, const
     }
 }
 #endif
-
-/* A tile cut by the edge of C (mr < MR rows or nr < NR columns): run the
- * full kernel into a scratch tile (A and B panels are zero-padded), then
- * combine and store only the part that exists. */
-static void edge_tile(kernel_fn kern, kernel_fn kern8, int kc, const float *a, const float *b,
-                      float *c, int ldc, int mr, int nr, int first, int last, const tile_epi *e) {
-    float tmp[MR * NR] __attribute__((aligned(32)));
-    tile_epi none = {NULL, NULL, 0, 0, 0};
-    if (nr <= 8 && kern8)
-        kern8(kc, a, b, tmp, NR, 1, 0, &none);
-    else
-        kern(kc, a, b, tmp, NR, 1, 0, &none);
-    for (int r = 0; r < mr; r++) {
-        for (int t = 0; t < nr; t++) {
-            float v = tmp[r * NR + t] + (first ? 0.0f : c[(size_t)r * ldc + t]);
-            c[(size_t)r * ldc + t] = last ? epi_scalar(e, r, t, v) : v;
-        }
-    }
-}
 
 /* ---------------------------------------------------------------- driver */
 
@@ -566,11 +564,13 @@ void cb_fast_gemm_run(const cb_fast_gemm *g, const float *x, float *y, const cb_
 #else
     (void)backend;
 #endif
-    kernel_fn kern = kernel_c, kern8 = NULL;
+    /* kern for tiles with 9-16 columns, kern8 for 5-8, narrow for 1-4 */
+    kernel_fn kern = kernel_c, kern8 = kernel_c, narrow = kernel_c;
 #ifdef CB_X86
     if (cb_fast_use_avx2()) {
         kern = kernel_avx2;
         kern8 = kernel8_avx2;
+        narrow = kernel_narrow_avx2;
     }
 #endif
     const int M = g->M, K = g->K, N = g->N;
@@ -624,21 +624,11 @@ void cb_fast_gemm_run(const cb_fast_gemm *g, const float *x, float *y, const cb_
                             for (int mp = mb; mp < mbe; mp++) {
                                 int m = mp * MR, mr = M - m < MR ? M - m : MR;
                                 tile_epi te = {bias + m, res ? res + (size_t)m * N + n : NULL, N,
-                                               e->relu_pre, e->relu_post};
+                                               e->relu_pre, e->relu_post, mr, nr};
                                 const float *apan = ag + ((size_t)mp * K + k0) * MR;
                                 float *c = yg + (size_t)m * N + n;
-                                if (mr == MR && nr == NR)
-                                    kern(kc, apan, bpan, c, N, first, last, &te);
-                                else if (mr == MR && nr == 8 && kern8)
-                                    kern8(kc, apan, bpan, c, N, first, last, &te);
-#ifdef CB_X86
-                                else if (nr <= 4 && kern8)
-                                    kernel_narrow_avx2(kc, apan, bpan, c, N, mr, nr, first, last,
-                                                       &te);
-#endif
-                                else
-                                    edge_tile(kern, kern8, kc, apan, bpan, c, N, mr, nr, first,
-                                              last, &te);
+                                (nr > 8 ? kern : nr > 4 ? kern8 : narrow)(kc, apan, bpan, c, N,
+                                                                         first, last, &te);
                             }
                         }
                     }
