@@ -62,6 +62,7 @@ clean:
 #   make bench [BENCH_FLAGS=--quick]      -> reports/out/bench.json
 #   make bench-baseline                   -> data/baselines/<cpu>-<n>cpu.json
 #   make bench-check [BENCH_THRESHOLD=5] [BENCH_CHECK_ROUNDS=3] [BENCH_CHECK_REPS=2]
+#                    [BENCH_CHECK_THREADS=1]
 #       costs exactly against the baseline, times against the baseline's git
 #       revision built beside the tree and run interleaved (bench/check.sh)
 BENCH_FLAGS ?=
@@ -69,6 +70,7 @@ BENCH_THRESHOLD ?= 5
 BENCH_ALPHA ?= 0.05
 BENCH_CHECK_ROUNDS ?= 3
 BENCH_CHECK_REPS ?= 2
+BENCH_CHECK_THREADS ?= 1
 BENCH_MACHINE := $(shell { grep -m1 '^model name' /proc/cpuinfo 2>/dev/null | sed 's/.*: *//' || echo unknown; } \
 	| tr 'A-Z' 'a-z' | tr -cs 'a-z0-9' '-' | sed 's/^-*//; s/-*$$//')-$(shell nproc 2>/dev/null || echo 1)cpu
 BENCH_BASELINE ?= data/baselines/$(BENCH_MACHINE).json
@@ -102,7 +104,7 @@ bench-baseline: bench
 
 bench-check: build
 	BENCH_THRESHOLD=$(BENCH_THRESHOLD) BENCH_ALPHA=$(BENCH_ALPHA) CHECK_ROUNDS=$(BENCH_CHECK_ROUNDS) \
-		CHECK_REPS=$(BENCH_CHECK_REPS) JOBS=$(JOBS) CMAKE_FLAGS="$(CMAKE_FLAGS)" \
+		CHECK_REPS=$(BENCH_CHECK_REPS) CHECK_THREADS=$(BENCH_CHECK_THREADS) JOBS=$(JOBS) CMAKE_FLAGS="$(CMAKE_FLAGS)" \
 		bench/check.sh $(BUILD) $(BENCH_BASELINE) $(BUILD)/bench-check
 
 # The viewer on the default photo (needs a display; viz/README.md shows

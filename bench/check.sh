@@ -23,13 +23,19 @@
 #        convblocks-bench-compare (threshold, U test, best time; bench/README.md).
 #
 # What is timed: every op, every canonical block and every network, fast
-# kernels at their canonical shapes: the --quick preset (ops and blocks with
-# 1 and all threads, mobilenet_v1) and every network's fast forward pass with
-# one thread (the 2-thread networks add ~25 s per run and their threading is
-# already timed by the ops and blocks). Reference kernels are the oracle,
-# not timed here. Each round runs each side once with CHECK_REPS repetitions:
-# a network's setup (weights drawn at random, packed) costs more than its
-# pass, so repetitions within a run are cheap and rounds are not.
+# kernels at their canonical shapes, with CHECK_THREADS threads (default 1):
+# the --quick preset (each op at its first shape, each block at its default
+# shape, mobilenet_v1) and every network's forward pass at its default
+# resolution. Reference kernels are the oracle, not timed here. Each round
+# runs each side once with CHECK_REPS repetitions: a network's setup (weights
+# drawn at random, packed) costs more than its pass, so repetitions within a
+# run are cheap and rounds are not.
+#
+# Why one thread: a 2-thread run needs both vCPUs of the VM at once. Any other
+# process on the machine deschedules one thread at a barrier and the run jumps
+# from ~2 ms to a floor of ~8 ms (a scheduler slice), whichever build it is;
+# an unchanged tree failed on 4 of 26 2-thread benchmarks this way, while its
+# 1-thread benchmarks all passed. On a machine of your own, CHECK_THREADS=1,2.
 #
 # Without a usable revision — none recorded (a baseline written outside git),
 # or not a commit of this repository (a tarball, a shallow clone) — there is
@@ -37,8 +43,9 @@
 # warning: the whole default benchmark set, compared with the baseline as is.
 #
 # Env: BENCH_THRESHOLD (5), BENCH_ALPHA (0.05), CHECK_ROUNDS (3), CHECK_REPS
-# (2), JOBS and CMAKE_FLAGS (for the build), CHECK_BASE_BENCH (a
-# convblocks-bench already built for the baseline's revision: no build).
+# (2), CHECK_THREADS (1, or a list for --threads such as 1,2), JOBS and
+# CMAKE_FLAGS (for the build), CHECK_BASE_BENCH (a convblocks-bench already
+# built for the baseline's revision: no build).
 # Exit: 0 pass, 1 a cost change, a failed benchmark or a significant slowdown,
 # 2 usage, a missing baseline or a tool that failed.
 set -u
@@ -51,7 +58,7 @@ build=$1 baseline=$2 out=$3
 bench=$build/convblocks-bench
 compare=$build/convblocks-bench-compare
 threshold=${BENCH_THRESHOLD:-5} alpha=${BENCH_ALPHA:-0.05}
-rounds=${CHECK_ROUNDS:-3} reps=${CHECK_REPS:-2}
+rounds=${CHECK_ROUNDS:-3} reps=${CHECK_REPS:-2} threads=${CHECK_THREADS:-1}
 case "$rounds$reps" in
     *[!0-9]* | '') echo "$prog: CHECK_ROUNDS and CHECK_REPS must be counts" >&2; exit 2 ;;
 esac
@@ -131,7 +138,7 @@ else
 fi
 rm -rf "$out/runs"
 mkdir -p "$out/runs" || exit 2
-echo "$prog: A = $rev (the baseline's revision), B = the working tree ($build); $rounds rounds of $reps repetitions, interleaved" >&2
+echo "$prog: A = $rev (the baseline's revision), B = the working tree ($build); $rounds rounds of $reps repetitions with $threads thread(s), interleaved" >&2
 alist="" blist=""
 i=1
 while [ "$i" -le "$rounds" ]; do
@@ -139,9 +146,10 @@ while [ "$i" -le "$rounds" ]; do
     echo "$prog: round $i of $rounds ($order)" >&2
     for side in $order; do
         if [ "$side" = a ]; then bin=$a; else bin=$bench; fi
-        run "$bin" "$out/runs/$side$i-quick.json" --quick --benchmark_repetitions="$reps"
-        run "$bin" "$out/runs/$side$i-nets.json" --threads 1 --benchmark_filter='^net/[^/]+/fast/' \
+        run "$bin" "$out/runs/$side$i-quick.json" --quick --threads "$threads" \
             --benchmark_repetitions="$reps"
+        run "$bin" "$out/runs/$side$i-nets.json" --threads "$threads" \
+            --benchmark_filter='^net/[^/]+/fast/' --benchmark_repetitions="$reps"
         f="$out/runs/$side$i-quick.json,$out/runs/$side$i-nets.json"
         if [ "$side" = a ]; then alist="$alist${alist:+,}$f"; else blist="$blist${blist:+,}$f"; fi
     done

@@ -419,7 +419,14 @@ static int cost_only(bench_file *base, bench_file *new_, const char *const paths
         changes = cJSON_AddArrayToObject(o, "changes");
         errs = cJSON_AddArrayToObject(o, "errors_in_new");
     } else {
-        printf("cost check: MACs, params and bytes of %s against %s (exact)\n", paths[1], paths[0]);
+        char side[2][64];
+        for (int k = 0; k < 2; k++) {
+            size_t runs = 1;
+            for (const char *c = paths[k]; *c; c++) runs += *c == ',';
+            snprintf(side[k], sizeof side[k], "%zu pooled runs", runs);
+        }
+        printf("cost check (MACs, params, bytes; exact): %s against %s\n",
+               strchr(paths[1], ',') ? side[1] : paths[1], strchr(paths[0], ',') ? side[0] : paths[0]);
     }
     for (size_t i = 0; i < base->n; i++) {
         const series *b = &base->s[i];
