@@ -11,7 +11,8 @@ machine's FMA peak (from convblocks-bench's own probe).
                                            [--rounds R] [--only REGEX] [--out FILE.md]
 
 With --rounds R the two sides alternate R times and each keeps its best
-median (load on a shared machine only adds time).
+median (load on a shared machine only adds time). Pointwise cases also run
+our conv with OpenBLAS's sgemm (`--gemm openblas`) for the ours/OpenBLAS column.
 
 Needs Debian's python3-torch and python3-torchvision (only for this script;
 the project itself never needs Python). Our side: `convblocks run` for blocks
@@ -136,33 +137,40 @@ def main():
     if not cases:
         print(f"anchor_compare.py: --only {a.only!r}: matches no case", file=sys.stderr)
         return 2
-    lines = ["| case | threads | ours ms | PyTorch fastest ms (variant) | ours / PyTorch | ours % of FMA peak |",
-             "|---|---:|---:|---|---:|---:|"]
+    lines = ["| case | threads | ours ms | PyTorch fastest ms (variant) | ours / PyTorch | ours % of FMA peak "
+             "| OpenBLAS ms | ours / OpenBLAS |",
+             "|---|---:|---:|---|---:|---:|---:|---:|"]
     for t in (int(x) for x in a.threads.split(",")):
         peak = peak_gflops(a.build, t)
         bench_names = [spec for _, (kind, spec) in cases if kind == "bench"]
         # Load on a shared VM only ever adds time, so over several rounds the
         # smallest median of each side is the least disturbed one; alternating
         # the sides gives both the same chances.
-        ours, theirs = {}, {}
+        ours, theirs, blas = {}, {}, {}
         for rnd in range(a.rounds):
             bench = ours_bench(a.build, bench_names, t) if bench_names else {}
             for case, (kind, spec) in cases:
                 r = bench.get(spec) if kind == "bench" else ours_run(a.build, spec, t, a.repeat)
                 if r and (case not in ours or r[0] < ours[case][0]):
                     ours[case] = r
+                if case.startswith("pw1x1"):
+                    # the same conv with OpenBLAS's sgemm (+ the epilogue as a pass)
+                    r = ours_run(a.build, spec + ["--gemm", "openblas"], t, a.repeat)
+                    if case not in blas or r[0] < blas[case][0]:
+                        blas[case] = r
             print(f"round {rnd + 1}: ours measured ({t} thread(s)); now PyTorch ...", file=sys.stderr, flush=True)
             for case, r in torch_side(a.anchors, t, a.variants.split(","), cases).items():
                 if case not in theirs or r[0] < theirs[case][0]:
                     theirs[case] = r
         for case, _ in cases:
             if not ours.get(case) or case not in theirs:
-                lines.append(f"| {case} | {t} | n/a | n/a | n/a | n/a |")
+                lines.append(f"| {case} | {t} | n/a | n/a | n/a | n/a | | |")
                 continue
             ms, macs = ours[case]
             tms, v = theirs[case]
             pct = 100 * 2 * macs / (ms * 1e-3) / 1e9 / peak
-            lines.append(f"| {case} | {t} | {ms:.3f} | {tms:.3f} ({v}) | {ms / tms:.2f} | {pct:.0f}% |")
+            b = f"{blas[case][0]:.3f} | {ms / blas[case][0]:.2f}" if case in blas else " | "
+            lines.append(f"| {case} | {t} | {ms:.3f} | {tms:.3f} ({v}) | {ms / tms:.2f} | {pct:.0f}% | {b} |")
     text = "\n".join(lines) + "\n"
     print(text)
     if a.out:
