@@ -242,6 +242,54 @@ static void test_depthwise_sweep(void **state) {
     assert_true(ran >= 100);
 }
 
+/* Wide rows: the 3x3 kernels that read the input in place (stride 1 from 32
+ * columns, stride 2 always) have unmasked chunks in the row's interior and
+ * masked ones at its ends; widths around those boundaries, every padding,
+ * channels not a multiple of 8, and every epilogue (bias, ReLU before and
+ * after a residual add). 1 and 2 threads must give identical results. */
+static void test_depthwise_wide(void **state) {
+    (void)state;
+    static const int widths[] = {31, 32, 33, 34, 35, 40, 41, 47, 57, 67};
+    static const int heights[] = {1, 2, 5, 6, 9};
+    int ran = 0;
+    for (int wi = 0; wi < 10; wi++)
+        for (int s = 1; s <= 2; s++)
+            for (int pad = 0; pad <= 2; pad++) {
+                const int c = wi % 2 ? 13 : 3, h = heights[(wi + pad + s) % 5];
+                const int mode = (wi + pad * 2 + s) % 6;
+                const int relu_pre = mode & 1, add = mode >= 2, relu_post = mode >= 4;
+                cb_graph *g = cb_graph_new("dwwide", (cb_shape){c, h, widths[wi]});
+                cb_conv_params p = cb_conv_square(3, s, pad, c);
+                cb_shape out;
+                if (cb_conv_check(cb_graph_input_shape(g), c, &p, &out, NULL) != CB_OK) {
+                    cb_graph_free(g);
+                    continue;
+                }
+                /* the residual: the input itself, or something of the output's shape
+                 * (a max pool; with padding 2, which pooling refuses, a second conv) */
+                int skip = 0;
+                if (add && (out.h != h || out.w != widths[wi]))
+                    skip = pad == 2 ? cb_graph_conv(g, "dw2", 0, c, p, false)
+                                    : cb_graph_maxpool(g, "skip", 0, 3, s, pad);
+                int v = cb_graph_conv(g, "dw", 0, c, p, (wi + s) % 2 == 0);
+                v = cb_graph_bn(g, "bn", v);
+                if (relu_pre) v = cb_graph_relu(g, "r1", v);
+                if (add) v = cb_graph_add(g, "add", v, skip);
+                if (relu_post) cb_graph_relu(g, "r2", v);
+                char what[96];
+                snprintf(what, sizeof what, "dw 3x3 %dx%dx%d s%d p%d mode %d", c, h, widths[wi], s,
+                         pad, mode);
+                run_result r1 = check_graph(g, 1, what), r2 = check_graph(g, 2, what);
+                for (size_t i = 0; i < r1.n; i++)
+                    if (r1.fast[i] != r2.fast[i]) fail_msg("%s: threads differ at %zu", what, i);
+                result_free(&r1);
+                result_free(&r2);
+                cb_graph_free(g);
+                ran++;
+            }
+    assert_true(ran >= 50);
+}
+
 /* ReLU -> depthwise / ReLU -> 1x1 / ReLU -> 3x3: the ReLU is applied while packing. */
 static void test_input_relu_fusion(void **state) {
     (void)state;
@@ -556,6 +604,7 @@ int main(void) {
         cmocka_unit_test(test_conv_sweep),
         cmocka_unit_test(test_conv_blocking),
         cmocka_unit_test(test_depthwise_sweep),
+        cmocka_unit_test(test_depthwise_wide),
         cmocka_unit_test(test_input_relu_fusion),
         cmocka_unit_test(test_epilogue_combinations),
         cmocka_unit_test(test_fc),

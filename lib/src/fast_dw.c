@@ -1,22 +1,29 @@
 /* fast_dw.c — depthwise convolution (one k x k filter per channel), vectorised along rows.
  *
  * A depthwise conv does only k*k multiply-adds per output, so unlike a
- * GEMM it is limited by loads, not FMAs: the aim is about one load per FMA
- * and no branches in the inner loop. Per channel (threads split channels):
- *   1. copy the input plane into a zero-padded scratch plane (thread-local,
- *      L1/L2-resident), applying a fused input ReLU if asked; for a
- *      horizontal stride of 2 each padded row is stored split into its even
- *      and odd columns, so that 8 outputs at stride 2 still read 8
- *      *contiguous* inputs per tap;
- *   2. slide along output rows 8 outputs (one ymm) at a time: for 3x3 the 9
- *      weights live in registers, the taps of each input row are summed
- *      into separate partial sums (3 independent FMA chains instead of one
- *      9-long chain), and for stride 1 two output rows are made together
- *      so the 2 inner input rows are loaded once for both;
- *   3. apply the epilogue (folded batch-norm bias, ReLU, residual) in
- *      registers and store (masked at the row end).
- * The padding copy is the price of branch-free loads; it touches each
- * input once while the convolution reads it k*k times.
+ * GEMM it is limited by loads (and, for the large layers, by the L3 traffic
+ * of its input and output), not by FMAs. Threads split channels. Per
+ * channel, 8 outputs (one ymm) at a time along each output row:
+ *
+ *   3x3, no fused input ReLU, horizontal stride 2, or stride 1 with rows of
+ *   at least CB_DW_INPLACE_MIN_W: the input is read in place. Rows above or
+ *   below the input read a shared row of zeros; the few chunks at the row
+ *   ends that reach into the padding load with lane masks. Stride 1 makes
+ *   4 output rows per pass from 6 input rows, each input vector loaded once
+ *   for the up to 3 rows that use it. Stride 2 splits two loads into even
+ *   and odd columns with one shuffle each (taps 0 and 1) plus a shifted
+ *   pair for tap 2, leaving the outputs in a lane order put right by one
+ *   permute per sum.
+ *
+ *   otherwise: the plane is first copied into a zero-padded scratch plane
+ *   (thread-local, L1/L2-resident; applying the fused input ReLU), stored
+ *   split into even and odd columns for a horizontal stride of 2 so that 8
+ *   outputs still read 8 contiguous inputs per tap. Small 3x3 stride-1
+ *   planes go this way too: there nearly every chunk is a row end, and
+ *   masked loads cost more than the copy. The same 4-row kernel runs on it.
+ *
+ * The epilogue (folded batch-norm bias, ReLU, residual) is applied in
+ * registers before the single store of each output.
  */
 #include <string.h>
 
@@ -35,6 +42,10 @@
 typedef struct {
     int rows, ld, split;
 } plane_geom;
+
+#ifndef CB_DW_INPLACE_MIN_W
+#define CB_DW_INPLACE_MIN_W 32
+#endif
 
 static int round8(int n) { return (n + 7) / 8 * 8; }
 
@@ -61,8 +72,10 @@ size_t cb_fast_dw_workspace(const cb_fast_dw *d) {
     plane_geom a = geometry(d, 0), b = geometry(d, 1);
     size_t na = (size_t)a.rows * a.ld, nb = (size_t)b.rows * b.ld;
     /* two planes (one filled while the other is convolved), one padded row
-     * (for splitting) and slack for the last vector loads */
-    return 2 * (na > nb ? na : nb) + (size_t)b.ld + 32;
+     * (for splitting) and slack for the last vector loads; the in-place
+     * kernels need only a row of zeros (zero_row) */
+    size_t planes = 2 * (na > nb ? na : nb) + (size_t)b.ld + 32, zeros = (size_t)d->in.w + 48;
+    return planes > zeros ? planes : zeros;
 }
 
 /* Fill the padded plane of one channel. */
@@ -221,91 +234,6 @@ CB_AI void store8c(float *y, __m256 v, __m256 bias, const float *res, int n, int
     }
 }
 
-/* Two output rows (from padded rows r0..r3) at columns j..j+7. */
-CB_AI void rows2_3x3(const float *r0, const float *r1, const float *r2, const float *r3,
-                     const __m256 *w, __m256 *o0, __m256 *o1) {
-    __m256 a0 = _mm256_loadu_ps(r0), a1 = _mm256_loadu_ps(r0 + 1), a2 = _mm256_loadu_ps(r0 + 2);
-    __m256 b0 = _mm256_loadu_ps(r1), b1 = _mm256_loadu_ps(r1 + 1), b2 = _mm256_loadu_ps(r1 + 2);
-    __m256 s0 = _mm256_mul_ps(w[0], a0);
-    __m256 s1 = _mm256_mul_ps(w[3], b0);
-    __m256 t0 = _mm256_mul_ps(w[0], b0);
-    s0 = _mm256_fmadd_ps(w[1], a1, s0);
-    s1 = _mm256_fmadd_ps(w[4], b1, s1);
-    t0 = _mm256_fmadd_ps(w[1], b1, t0);
-    s0 = _mm256_fmadd_ps(w[2], a2, s0);
-    s1 = _mm256_fmadd_ps(w[5], b2, s1);
-    t0 = _mm256_fmadd_ps(w[2], b2, t0);
-    __m256 c0 = _mm256_loadu_ps(r2), c1 = _mm256_loadu_ps(r2 + 1), c2 = _mm256_loadu_ps(r2 + 2);
-    s0 = _mm256_fmadd_ps(w[6], c0, s0);
-    __m256 t1 = _mm256_mul_ps(w[3], c0);
-    s1 = _mm256_fmadd_ps(w[7], c1, s1);
-    t1 = _mm256_fmadd_ps(w[4], c1, t1);
-    s0 = _mm256_fmadd_ps(w[8], c2, s0);
-    t1 = _mm256_fmadd_ps(w[5], c2, t1);
-    __m256 e0 = _mm256_loadu_ps(r3), e1 = _mm256_loadu_ps(r3 + 1), e2 = _mm256_loadu_ps(r3 + 2);
-    t0 = _mm256_fmadd_ps(w[6], e0, t0);
-    t1 = _mm256_fmadd_ps(w[7], e1, t1);
-    t0 = _mm256_fmadd_ps(w[8], e2, t0);
-    *o0 = _mm256_add_ps(s0, s1);
-    *o1 = _mm256_add_ps(t0, t1);
-}
-
-CB_AI __m256 row1_3x3(const float *r0, const float *r1, const float *r2, const __m256 *w) {
-    __m256 s0 = _mm256_mul_ps(w[0], _mm256_loadu_ps(r0));
-    __m256 s1 = _mm256_mul_ps(w[3], _mm256_loadu_ps(r1));
-    __m256 s2 = _mm256_mul_ps(w[6], _mm256_loadu_ps(r2));
-    s0 = _mm256_fmadd_ps(w[1], _mm256_loadu_ps(r0 + 1), s0);
-    s1 = _mm256_fmadd_ps(w[4], _mm256_loadu_ps(r1 + 1), s1);
-    s2 = _mm256_fmadd_ps(w[7], _mm256_loadu_ps(r2 + 1), s2);
-    s0 = _mm256_fmadd_ps(w[2], _mm256_loadu_ps(r0 + 2), s0);
-    s1 = _mm256_fmadd_ps(w[5], _mm256_loadu_ps(r1 + 2), s1);
-    s2 = _mm256_fmadd_ps(w[8], _mm256_loadu_ps(r2 + 2), s2);
-    return _mm256_add_ps(_mm256_add_ps(s0, s1), s2);
-}
-
-/* 3x3, stride 1 (both directions): two output rows per pass; full chunks
- * of 8 first, then one masked chunk for the row's end. */
-CB_AI void body_3x3s1(const cb_fast_dw *d, plane_geom g, const float *P, const float *wc, float bias,
-                      const float *resc, float *yc, const int rp, const int hr, const int rq) {
-    const int OH = d->out.h, OW = d->out.w, full = OW / 8 * 8, plane = OH * OW;
-    const size_t ld = (size_t)g.ld;
-    __m256 w[9];
-    for (int t = 0; t < 9; t++) w[t] = _mm256_set1_ps(wc[t]);
-    const __m256 vb = _mm256_set1_ps(bias);
-    int i = 0;
-    for (; i + 2 <= OH; i += 2) {
-        const float *r0 = P + (size_t)i * ld, *r1 = r0 + ld, *r2 = r1 + ld, *r3 = r2 + ld;
-        float *y0 = yc + (size_t)i * OW, *y1 = y0 + OW;
-        const float *q0 = hr ? resc + (size_t)i * OW : NULL, *q1 = hr ? q0 + OW : NULL;
-        /* the row ends first: their 8-lane stores spill into the next row's
-         * start, which the full chunks below (or the next pair) rewrite */
-        if (full < OW) {
-            __m256 o0, o1;
-            rows2_3x3(r0 + full, r1 + full, r2 + full, r3 + full, w, &o0, &o1);
-            store8c(y0 + full, o0, vb, hr ? q0 + full : NULL, OW - full,
-                    i * OW + full + 8 > plane, rp, hr, rq);
-            store8c(y1 + full, o1, vb, hr ? q1 + full : NULL, OW - full,
-                    (i + 1) * OW + full + 8 > plane, rp, hr, rq);
-        }
-        for (int j = 0; j < full; j += 8) {
-            __m256 o0, o1;
-            rows2_3x3(r0 + j, r1 + j, r2 + j, r3 + j, w, &o0, &o1);
-            store8c(y0 + j, o0, vb, hr ? q0 + j : NULL, 8, 0, rp, hr, rq);
-            store8c(y1 + j, o1, vb, hr ? q1 + j : NULL, 8, 0, rp, hr, rq);
-        }
-    }
-    for (; i < OH; i++) {
-        const float *r0 = P + (size_t)i * ld, *r1 = r0 + ld, *r2 = r1 + ld;
-        float *y0 = yc + (size_t)i * OW;
-        const float *q0 = hr ? resc + (size_t)i * OW : NULL;
-        for (int j = 0; j < OW; j += 8) {
-            int n = OW - j < 8 ? OW - j : 8;
-            store8c(y0 + j, row1_3x3(r0 + j, r1 + j, r2 + j, w), vb, hr ? q0 + j : NULL, n,
-                    i * OW + j + 8 > plane, rp, hr, rq);
-        }
-    }
-}
-
 /* 3x3, horizontal stride 2 (any vertical stride), split plane: tap v of
  * output j reads padded column 2j + v = even[j], odd[j], even[j+1]. */
 CB_AI void body_3x3s2(const cb_fast_dw *d, plane_geom g, const float *P, const float *wc, float bias,
@@ -335,6 +263,244 @@ CB_AI void body_3x3s2(const cb_fast_dw *d, plane_geom g, const float *P, const f
         }
     }
 }
+
+/* ---- in place: the convolution reads the input tensor directly ----
+ *
+ * For 3x3 without a fused input ReLU the padded copy is skipped: output
+ * rows read their input rows where they lie (a row above or below the
+ * input is a shared row of zeros), and the few 8-wide chunks that reach
+ * into the left or right padding load with a lane mask instead (masked
+ * lanes read as zero and never fault). This saves a full write and re-read
+ * of every plane, and the reads of the input, which come from L3 for the
+ * large layers, overlap with the multiply-adds instead of happening in a
+ * copy loop of their own. */
+
+/* Lanes whose column c0 + lane lies in [0, W). */
+CB_AI __m256i col_mask(int c0, int W) {
+    const __m256i c = _mm256_add_epi32(_mm256_set1_epi32(c0), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    return _mm256_and_si256(_mm256_cmpgt_epi32(c, _mm256_set1_epi32(-1)),
+                            _mm256_cmpgt_epi32(_mm256_set1_epi32(W), c));
+}
+
+/* A load at p, masked with m[k] when `masked` (a compile-time constant; m
+ * may be NULL otherwise). */
+CB_AI __m256 ldm(const float *p, const int masked, const __m256i *m, int k) {
+    return masked ? _mm256_maskload_ps(p, m[k]) : _mm256_loadu_ps(p);
+}
+
+/* N output rows (N <= 4, a compile-time constant) of a 3x3 stride-1 conv
+ * at column c (= j - pad), from input rows r[0..N+1]; m[v]: the masks of
+ * the loads at c + v. Each input vector is loaded once and feeds the up
+ * to three output rows that use it; the loads, not the multiply-adds, are
+ * the limit when each feeds only one or two (unaligned loads that cross a
+ * cache line count twice), hence several rows per pass. One accumulator
+ * per output row keeps 9 weights + 4 sums + 1 input in the 16 registers. */
+CB_AI void ip_rows_s1(const float *const *r, int c, const __m256 *w, const int masked,
+                      const __m256i *m, __m256 *o, const int N) {
+#pragma GCC unroll 8
+    for (int k = 0; k < N + 2; k++)
+#pragma GCC unroll 3
+        for (int v = 0; v < 3; v++) {
+            const __m256 x = ldm(r[k] + c + v, masked, m, v);
+#pragma GCC unroll 4
+            for (int n = 0; n < N; n++) {
+                const int u = k - n;
+                if (u < 0 || u > 2) continue;
+                o[n] = u == 0 && v == 0 ? _mm256_mul_ps(w[v], x) : _mm256_fmadd_ps(w[u * 3 + v], x, o[n]);
+            }
+        }
+}
+
+/* Input row r of the plane xc, or the zero row outside it. */
+static inline const float *in_row(const float *xc, int r, int H, int W, const float *zrow) {
+    return r < 0 || r >= H ? zrow : xc + (size_t)r * W;
+}
+
+/* Output rows i..i+N-1 of a 3x3 stride-1 conv from input rows r[0..N+1]
+ * (input column t of row k at r[k][t]; output column j reads columns
+ * j + c0 .. j + c0 + 9). Chunks in [jlo, jhi) load unmasked; the others
+ * (the row ends) load with lane masks for the columns outside [0, W) when
+ * `masked`, and are done first: a row's last chunk may spill a full 8-lane
+ * store into the next row, which is written afterwards. */
+CB_AI void pass_s1(const cb_fast_dw *d, const float *const *r, int c0, int W, const __m256 *w,
+                   __m256 vb, const float *resc, float *yc, int i, int jlo, int jhi,
+                   const int masked, const int N, const int rp, const int hr, const int rq) {
+    const int OW = d->out.w, plane = d->out.h * OW;
+    float *y = yc + (size_t)i * OW;
+    const float *q = hr ? resc + (size_t)i * OW : NULL;
+    for (int e = 0; e < 2; e++) {
+        const int ja = e == 0 ? jhi : 0, jb = e == 0 ? OW : (jlo < OW ? jlo : OW);
+        for (int j = ja; j < jb; j += 8) {
+            const int c = j + c0, n = OW - j < 8 ? OW - j : 8;
+            __m256i m[3];
+            if (masked) m[0] = col_mask(c, W), m[1] = col_mask(c + 1, W), m[2] = col_mask(c + 2, W);
+            __m256 o[4];
+            ip_rows_s1(r, c, w, masked, m, o, N);
+#pragma GCC unroll 4
+            for (int t = 0; t < N; t++)
+                store8c(y + (size_t)t * OW + j, o[t], vb, hr ? q + (size_t)t * OW + j : NULL, n,
+                        (i + t) * OW + j + 8 > plane, rp, hr, rq);
+        }
+    }
+    for (int j = jlo; j < jhi; j += 8) {
+        __m256 o[4];
+        ip_rows_s1(r, j + c0, w, 0, NULL, o, N);
+#pragma GCC unroll 4
+        for (int t = 0; t < N; t++)
+            store8c(y + (size_t)t * OW + j, o[t], vb, hr ? q + (size_t)t * OW + j : NULL, 8, 0, rp,
+                    hr, rq);
+    }
+}
+
+/* Rows i..i+N-1 in place: input rows outside the plane are the zero row. */
+CB_AI void ip_pass_s1(const cb_fast_dw *d, const float *xc, const float *zrow, const __m256 *w,
+                      __m256 vb, const float *resc, float *yc, int i, int jlo, int jhi,
+                      const int N, const int rp, const int hr, const int rq) {
+    const int H = d->in.h, W = d->in.w;
+    const float *r[6];
+#pragma GCC unroll 6
+    for (int k = 0; k < N + 2; k++) r[k] = in_row(xc, i - d->p.pad_h + k, H, W, zrow);
+    pass_s1(d, r, -d->p.pad_w, W, w, vb, resc, yc, i, jlo, jhi, 1, N, rp, hr, rq);
+}
+
+/* 3x3 stride 1 in place: four output rows per pass, then the rest. */
+CB_AI void ip_3x3s1(const cb_fast_dw *d, const float *xc, const float *zrow, const float *wc,
+                    float bias, const float *resc, float *yc, const int rp, const int hr,
+                    const int rq) {
+    const int W = d->in.w, OH = d->out.h, OW = d->out.w, pw = d->p.pad_w;
+    __m256 w[9];
+    for (int t = 0; t < 9; t++) w[t] = _mm256_set1_ps(wc[t]);
+    const __m256 vb = _mm256_set1_ps(bias);
+    /* chunks j in [jlo, jhi) read columns j - pw .. j - pw + 9, all inside the row */
+    int jlo = (pw + 7) / 8 * 8, jhi = W - 10 + pw >= 0 ? (W - 10 + pw) / 8 * 8 + 8 : 0;
+    if (jhi > OW / 8 * 8) jhi = OW / 8 * 8;
+    if (jhi < jlo) jhi = jlo;
+    int i = 0;
+    for (; i + 4 <= OH; i += 4) ip_pass_s1(d, xc, zrow, w, vb, resc, yc, i, jlo, jhi, 4, rp, hr, rq);
+    if (i + 2 <= OH) {
+        ip_pass_s1(d, xc, zrow, w, vb, resc, yc, i, jlo, jhi, 2, rp, hr, rq);
+        i += 2;
+    }
+    if (i < OH) ip_pass_s1(d, xc, zrow, w, vb, resc, yc, i, jlo, jhi, 1, rp, hr, rq);
+}
+
+/* Rows i..i+N-1 from the padded plane: no masks needed anywhere. */
+CB_AI void pl_pass_s1(const cb_fast_dw *d, plane_geom g, const float *P, const __m256 *w, __m256 vb,
+                      const float *resc, float *yc, int i, const int N, const int rp,
+                      const int hr, const int rq) {
+    const float *r[6];
+#pragma GCC unroll 6
+    for (int k = 0; k < N + 2; k++) r[k] = P + (size_t)(i + k) * g.ld;
+    pass_s1(d, r, 0, g.ld, w, vb, resc, yc, i, 0, d->out.w / 8 * 8, 0, N, rp, hr, rq);
+}
+
+/* 3x3 stride 1 from the padded plane (small planes, or a fused input ReLU). */
+CB_AI void body_3x3s1(const cb_fast_dw *d, plane_geom g, const float *P, const float *wc, float bias,
+                      const float *resc, float *yc, const int rp, const int hr, const int rq) {
+    const int OH = d->out.h;
+    __m256 w[9];
+    for (int t = 0; t < 9; t++) w[t] = _mm256_set1_ps(wc[t]);
+    const __m256 vb = _mm256_set1_ps(bias);
+    int i = 0;
+    for (; i + 4 <= OH; i += 4) pl_pass_s1(d, g, P, w, vb, resc, yc, i, 4, rp, hr, rq);
+    if (i + 2 <= OH) {
+        pl_pass_s1(d, g, P, w, vb, resc, yc, i, 2, rp, hr, rq);
+        i += 2;
+    }
+    if (i < OH) pl_pass_s1(d, g, P, w, vb, resc, yc, i, 1, rp, hr, rq);
+}
+
+/* One input row's contribution to 8 outputs of a 3x3 conv with horizontal
+ * stride 2, from column b = 2j - pad: tap v of output l reads b + 2l + v.
+ * Two 8-wide loads split into even and odd columns by one shuffle each give
+ * taps 0 and 1, a load 2 columns on gives tap 2; the shuffles leave the
+ * outputs in lane order 0 1 4 5 2 3 6 7, put right once per sum (perm_out). */
+CB_AI __m256 ip_row_s2(const float *r, int b, const __m256 *w, const int masked, const __m256i *m,
+                       __m256 acc, const int first) {
+    __m256 A = ldm(r + b, masked, m, 0), B = ldm(r + b + 8, masked, m, 1);
+    __m256 A2 = ldm(r + b + 2, masked, m, 2), B2 = ldm(r + b + 10, masked, m, 3);
+    __m256 t0 = _mm256_shuffle_ps(A, B, _MM_SHUFFLE(2, 0, 2, 0));
+    __m256 t1 = _mm256_shuffle_ps(A, B, _MM_SHUFFLE(3, 1, 3, 1));
+    __m256 t2 = _mm256_shuffle_ps(A2, B2, _MM_SHUFFLE(2, 0, 2, 0));
+    acc = first ? _mm256_mul_ps(w[0], t0) : _mm256_fmadd_ps(w[0], t0, acc);
+    acc = _mm256_fmadd_ps(w[1], t1, acc);
+    return _mm256_fmadd_ps(w[2], t2, acc);
+}
+
+CB_AI __m256 perm_out(__m256 v) {
+    return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(v), 0xD8));
+}
+
+/* 3x3, horizontal stride 2 (any vertical stride), in place. */
+CB_AI void ip_3x3s2(const cb_fast_dw *d, const float *xc, const float *zrow, const float *wc,
+                    float bias, const float *resc, float *yc, const int rp, const int hr,
+                    const int rq) {
+    const int H = d->in.h, W = d->in.w, OH = d->out.h, OW = d->out.w, ph = d->p.pad_h,
+              pw = d->p.pad_w, sh = d->p.stride_h, plane = OH * OW;
+    __m256 w[9];
+    for (int t = 0; t < 9; t++) w[t] = _mm256_set1_ps(wc[t]);
+    const __m256 vb = _mm256_set1_ps(bias);
+    /* chunks j in [jlo, jhi) read columns 2j - pw .. 2j - pw + 17, all inside the row */
+    int jlo = (pw + 15) / 16 * 8, jhi = W - 18 + pw >= 0 ? ((W - 18 + pw) / 16) * 8 + 8 : 0;
+    if (jhi > OW / 8 * 8) jhi = OW / 8 * 8;
+    if (jhi < jlo) jhi = jlo;
+    for (int i = 0; i < OH; i++) {
+        const int r = i * sh - ph;
+        const float *r0 = in_row(xc, r, H, W, zrow), *r1 = in_row(xc, r + 1, H, W, zrow),
+                    *r2 = in_row(xc, r + 2, H, W, zrow);
+        float *y0 = yc + (size_t)i * OW;
+        const float *q0 = hr ? resc + (size_t)i * OW : NULL;
+        for (int k = 0; k < 2; k++) {
+            int ja = k == 0 ? jhi : 0, jb = k == 0 ? OW : (jlo < OW ? jlo : OW);
+            for (int j = ja; j < jb; j += 8) {
+                const int b = 2 * j - pw;
+                const __m256i m[4] = {col_mask(b, W), col_mask(b + 8, W), col_mask(b + 2, W),
+                                      col_mask(b + 10, W)};
+                __m256 s = ip_row_s2(r0, b, w, 1, m, vb, 1);
+                s = ip_row_s2(r1, b, w + 3, 1, m, s, 0);
+                s = ip_row_s2(r2, b, w + 6, 1, m, s, 0);
+                const int n = OW - j < 8 ? OW - j : 8;
+                store8c(y0 + j, perm_out(s), vb, hr ? q0 + j : NULL, n, i * OW + j + 8 > plane, rp,
+                        hr, rq);
+            }
+        }
+        for (int j = jlo; j < jhi; j += 8) {
+            const int b = 2 * j - pw;
+            __m256 s0 = ip_row_s2(r0, b, w, 0, NULL, vb, 1);
+            __m256 s1 = ip_row_s2(r1, b, w + 3, 0, NULL, vb, 1);
+            s0 = ip_row_s2(r2, b, w + 6, 0, NULL, s0, 0);
+            store8c(y0 + j, perm_out(_mm256_add_ps(s0, s1)), vb, hr ? q0 + j : NULL, 8, 0, rp, hr,
+                    rq);
+        }
+    }
+}
+
+typedef void (*dw_inplace_fn)(const cb_fast_dw *, const float *, const float *, const float *,
+                              float, const float *, float *);
+#define CB_IP_VARIANT(body, rp, hr, rq)                                                           \
+    __attribute__((target("avx2,fma"))) static void body##_##rp##hr##rq(                          \
+        const cb_fast_dw *d, const float *xc, const float *zrow, const float *wc, float bias,     \
+        const float *resc, float *yc) {                                                           \
+        body(d, xc, zrow, wc, bias, resc, yc, rp, hr, rq);                                        \
+    }
+#define CB_IP_VARIANTS(body)                                                                      \
+    CB_IP_VARIANT(body, 0, 0, 0)                                                                  \
+    CB_IP_VARIANT(body, 1, 0, 0)                                                                  \
+    CB_IP_VARIANT(body, 0, 1, 0)                                                                  \
+    CB_IP_VARIANT(body, 1, 1, 0)                                                                  \
+    CB_IP_VARIANT(body, 0, 0, 1)                                                                  \
+    CB_IP_VARIANT(body, 1, 0, 1)                                                                  \
+    CB_IP_VARIANT(body, 0, 1, 1)                                                                  \
+    CB_IP_VARIANT(body, 1, 1, 1)                                                                  \
+    static dw_inplace_fn pick_##body(const cb_fast_epi *e) {                                      \
+        static const dw_inplace_fn fns[8] = {body##_000, body##_100, body##_010, body##_110,      \
+                                             body##_001, body##_101, body##_011, body##_111};     \
+        return fns[(e->relu_pre ? 1 : 0) + (e->res ? 2 : 0) + (e->relu_post ? 4 : 0)];            \
+    }
+CB_IP_VARIANTS(ip_3x3s1)
+CB_IP_VARIANTS(ip_3x3s2)
+#undef CB_IP_VARIANTS
+#undef CB_IP_VARIANT
 
 typedef void (*dw_channel_fn)(const cb_fast_dw *, plane_geom, const float *, const float *, float,
                               const float *, float *);
@@ -407,6 +573,23 @@ void cb_fast_dw_run(const cb_fast_dw *d, const float *x, float *y, const cb_fast
     threads = cb_fast_threads_for((double)C * out_plane * kh * kw, threads);
     const size_t plane_floats = (per_thread - (size_t)geometry(d, 1).ld - 32) / 2;
     const int chunk = 4, nchunks = (C + chunk - 1) / chunk;
+#ifdef CB_X86
+    const int s1 = d->p.stride_w == 1 && d->p.stride_h == 1;
+    if (avx2 && kh == 3 && kw == 3 && !d->in_relu && (!s1 || d->in.w >= CB_DW_INPLACE_MIN_W)) {
+        const dw_inplace_fn fn = s1 ? pick_ip_3x3s1(e) : pick_ip_3x3s2(e);
+#pragma omp parallel num_threads(threads)
+        {
+            /* masked loads may point up to 2 columns before the zero row */
+            float *zrow = ws + (size_t)omp_get_thread_num() * per_thread + 16;
+            memset(zrow, 0, sizeof(float) * ((size_t)d->in.w + 16));
+#pragma omp for schedule(dynamic, 4)
+            for (int c = 0; c < C; c++)
+                fn(d, x + (size_t)c * in_plane, zrow, d->w + (size_t)c * kh * kw, d->bias[c],
+                   e->res ? e->res + (size_t)c * out_plane : NULL, y + (size_t)c * out_plane);
+        }
+        return;
+    }
+#endif
 #pragma omp parallel num_threads(threads)
     {
         float *P = ws + (size_t)omp_get_thread_num() * per_thread;
