@@ -335,6 +335,42 @@ static void test_epilogue_combinations(void **state) {
         }
 }
 
+/* ---------------------------------------------------------------- Winograd */
+
+/* 3x3 stride-1 convs with >= 16 channels in and out and a >= 14x14 output
+ * run as Winograd F(2x2, 3x3) (fast_wino.c): 8-tile vectors, the
+ * overlapping last group (tiles per row not a multiple of 8), fewer than 8
+ * tiles per row, odd outputs (half tiles), padding 0/1/2, several bands,
+ * two K blocks (C > 320), then the input ReLU and every epilogue. */
+static void test_winograd(void **state) {
+    (void)state;
+    static const conv_case cases[] = {
+        {16, 16, 14, 14, 3, 1, 1, 1, 1, 1, 1},  /* 7 tiles per row */
+        {17, 19, 15, 17, 3, 1, 1, 1, 0, 1, 1},  /* 15x17 out: 8x9 tiles, the last half */
+        {24, 32, 29, 40, 3, 1, 0, 1, 1, 0, 0},  /* pad 0: 27x38 */
+        {16, 20, 20, 23, 3, 1, 2, 1, 0, 1, 1},  /* pad 2: 22x25 */
+        {32, 48, 56, 56, 3, 1, 1, 1, 0, 1, 1},  /* many bands, 28 tiles per row */
+        {340, 18, 16, 16, 3, 1, 1, 1, 1, 1, 0}, /* K = 340: two K blocks */
+        {20, 16, 37, 14, 3, 1, 1, 1, 0, 0, 1},  /* tall: 19 tile rows of 7 */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        for (int t = 1; t <= 3; t++) conv_case_run(&cases[i], t);
+    for (int mode = 0; mode < 7; mode++) {
+        int in_relu = mode == 6, relu_pre = mode & 1, add = mode >= 2, relu_post = mode >= 4;
+        cb_graph *g = cb_graph_new("wino", (cb_shape){16, 19, 21});
+        int x = in_relu ? cb_graph_relu(g, "relu0", 0) : 0;
+        int v = cb_graph_conv(g, "c", x, 16, cb_conv_square(3, 1, 1, 1), false);
+        v = cb_graph_bn(g, "bn", v);
+        if (relu_pre) v = cb_graph_relu(g, "r1", v);
+        if (add || in_relu) v = cb_graph_add(g, "add", v, 0);
+        if (relu_post) cb_graph_relu(g, "r2", v);
+        run_result r = check_graph(g, 1 + mode % 2, "winograd epilogue");
+        assert_int_equal(r.steps, 1);
+        result_free(&r);
+        cb_graph_free(g);
+    }
+}
+
 /* ---------------------------------------------------------------- fully connected */
 
 static void test_fc(void **state) {
@@ -607,6 +643,7 @@ int main(void) {
         cmocka_unit_test(test_depthwise_wide),
         cmocka_unit_test(test_input_relu_fusion),
         cmocka_unit_test(test_epilogue_combinations),
+        cmocka_unit_test(test_winograd),
         cmocka_unit_test(test_fc),
         cmocka_unit_test(test_pooling),
         cmocka_unit_test(test_unfused_layers),

@@ -55,25 +55,27 @@ enum { MR = CB_GEMM_MR, NR = CB_GEMM_NR, NC_MAX = CB_GEMM_NC + CB_GEMM_NC / 2 };
 
 /* ---------------------------------------------------------------- packing A */
 
+void cb_fast_pack_a(const float *w, int M, int K, float *dst) {
+    /* panel p: K steps of MR consecutive rows (zero past M), so the kernel
+     * reads A strictly sequentially. */
+    const int mpan = (M + MR - 1) / MR;
+    for (int p = 0; p < mpan; p++) {
+        float *d = dst + (size_t)p * K * MR;
+        for (int k = 0; k < K; k++)
+            for (int r = 0; r < MR; r++) {
+                int m = p * MR + r;
+                d[(size_t)k * MR + r] = m < M ? w[(size_t)m * K + k] : 0.0f;
+            }
+    }
+}
+
 int cb_fast_gemm_pack(cb_fast_gemm *g, const float *w) {
     int mpan = (g->M + MR - 1) / MR;
-    size_t n = (size_t)g->groups * (size_t)mpan * MR * (size_t)g->K;
-    g->apack = cb_alloc_floats(n);
+    size_t per_group = (size_t)mpan * MR * (size_t)g->K;
+    g->apack = cb_alloc_floats((size_t)g->groups * per_group);
     if (g->apack == NULL) return -1;
-    /* panel p of group grp: K steps of MR consecutive rows (zero past M), so
-     * the kernel reads A strictly sequentially. */
-    for (int grp = 0; grp < g->groups; grp++) {
-        for (int p = 0; p < mpan; p++) {
-            float *dst = g->apack + ((size_t)grp * mpan + p) * (size_t)g->K * MR;
-            for (int k = 0; k < g->K; k++) {
-                for (int r = 0; r < MR; r++) {
-                    int m = p * MR + r;
-                    dst[(size_t)k * MR + r] =
-                        m < g->M ? w[((size_t)grp * g->M + m) * (size_t)g->K + k] : 0.0f;
-                }
-            }
-        }
-    }
+    for (int grp = 0; grp < g->groups; grp++)
+        cb_fast_pack_a(w + (size_t)grp * g->M * g->K, g->M, g->K, g->apack + grp * per_group);
     return 0;
 }
 
@@ -571,6 +573,85 @@ static void run_openblas(const cb_fast_gemm *g, const float *x, float *y, const 
 }
 #endif
 
+/* The micro-kernels and packing this CPU runs (chosen per call: tests flip
+ * the portable switch at run time). */
+typedef struct {
+    kernel_fn kern, kern8, narrow; /* tiles with 9-16, 5-8 and 1-4 columns */
+    void (*pack)(const cb_fast_gemm *, const float *, int, int, int, int, float *);
+} kernels;
+
+static kernels pick_kernels(void) {
+    kernels k = {kernel_c, kernel_c, kernel_c, pack_b_c};
+#ifdef CB_X86
+    if (cb_fast_use_avx2()) {
+        k.kern = kernel_avx2;
+        k.kern8 = kernel8_avx2;
+        k.narrow = kernel_narrow_avx2;
+        k.pack = pack_b_avx2;
+    }
+#endif
+    return k;
+}
+
+/* One work item on one group: rows [q0, q1) of MR-row panels of A by
+ * columns [p0, p1) of NR-column panels of B, with the epilogue after the
+ * last K block. xg: the group's input, yg/res: its output and residual
+ * (row stride N), bias: its M biases or NULL, bp: this thread's B buffer. */
+static void gemm_part(const cb_fast_gemm *g, const kernels *kz, const float *xg, float *yg,
+                      const float *ag, const float *bias, const float *res, int relu_pre,
+                      int relu_post, int p0, int p1, int q0, int q1, float *bp) {
+    const int M = g->M, K = g->K, N = g->N;
+    /* Split K evenly into blocks of at most KC rows. */
+    const int nkb = (K + CB_GEMM_KC - 1) / CB_GEMM_KC;
+    const int kcb = (K + nkb - 1) / nkb;
+    const int nend = p1 * NR < N ? p1 * NR : N;
+    for (int n0 = p0 * NR, nb; n0 < nend; n0 += nb) {
+        /* NC columns, or all that is left when that is under 1.5 NC:
+         * a thin last block would stream all of A for little work */
+        nb = nend - n0 <= NC_MAX ? nend - n0 : CB_GEMM_NC;
+        for (int k0 = 0; k0 < K; k0 += kcb) {
+            int kc = K - k0 < kcb ? K - k0 : kcb;
+            int first = k0 == 0, last = k0 + kc == K;
+            kz->pack(g, xg, k0, kc, n0, nb, bp);
+            for (int mb = q0; mb < q1; mb += CB_GEMM_MC / MR) {
+                int mbe = mb + CB_GEMM_MC / MR < q1 ? mb + CB_GEMM_MC / MR : q1;
+                for (int jp = 0; jp * NR < nb; jp++) {
+                    int n = n0 + jp * NR, nr = nb - jp * NR < NR ? nb - jp * NR : NR;
+                    const float *bpan = bp + (size_t)jp * kc * NR;
+                    kernel_fn kf = nr > 8 ? kz->kern : nr > 4 ? kz->kern8 : kz->narrow;
+                    for (int mp = mb; mp < mbe; mp++) {
+                        int m = mp * MR, mr = M - m < MR ? M - m : MR;
+                        tile_epi te = {bias ? bias + m : NULL,
+                                       res ? res + (size_t)m * N + n : NULL,
+                                       N,
+                                       relu_pre,
+                                       relu_post,
+                                       mr,
+                                       nr};
+                        kf(kc, ag + ((size_t)mp * K + k0) * MR, bpan, yg + (size_t)m * N + n, N,
+                           first, last, &te);
+                    }
+                }
+            }
+        }
+    }
+}
+
+void cb_fast_gemm_plain(const float *apack, int M, int K, const float *b, int N, float *c,
+                        float *bp) {
+    cb_fast_gemm g;
+    memset(&g, 0, sizeof g);
+    g.M = M;
+    g.K = K;
+    g.N = N;
+    g.groups = 1;
+    g.direct = 1;
+    g.in = (cb_shape){K, 1, N};
+    const kernels kz = pick_kernels();
+    gemm_part(&g, &kz, b, c, apack, NULL, NULL, 0, 0, 0, (N + NR - 1) / NR, 0, (M + MR - 1) / MR,
+              bp);
+}
+
 void cb_fast_gemm_run(const cb_fast_gemm *g, const float *x, float *y, const cb_fast_epi *e,
                       int threads, float *ws, cb_gemm_backend backend) {
 #ifdef CB_HAVE_OPENBLAS
@@ -581,22 +662,13 @@ void cb_fast_gemm_run(const cb_fast_gemm *g, const float *x, float *y, const cb_
 #else
     (void)backend;
 #endif
-    /* kern for tiles with 9-16 columns, kern8 for 5-8, narrow for 1-4 */
-    kernel_fn kern = kernel_c, kern8 = kernel_c, narrow = kernel_c;
-    void (*pack)(const cb_fast_gemm *, const float *, int, int, int, int, float *) = pack_b_c;
-#ifdef CB_X86
-    if (cb_fast_use_avx2()) {
-        pack = pack_b_avx2;
-        kern = kernel_avx2;
-        kern8 = kernel8_avx2;
-        narrow = kernel_narrow_avx2;
+    if (g->wino) {
+        cb_fast_wino_run(g, x, y, e, threads, ws);
+        return;
     }
-#endif
+    const kernels kz = pick_kernels();
     const int M = g->M, K = g->K, N = g->N;
     const int mpan = (M + MR - 1) / MR, npan = (N + NR - 1) / NR;
-    /* Split K evenly into blocks of at most KC rows. */
-    const int nkb = (K + CB_GEMM_KC - 1) / CB_GEMM_KC;
-    const int kcb = (K + nkb - 1) / nkb;
     const size_t in_plane = (size_t)g->in.h * g->in.w, out_plane = (size_t)N;
     const int cin_g = g->in.c / g->groups;
     threads = cb_fast_threads_for((double)M * N * K * g->groups, threads);
@@ -614,46 +686,13 @@ void cb_fast_gemm_run(const cb_fast_gemm *g, const float *x, float *y, const cb_
 
 #pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
     for (int it = 0; it < items * g->groups; it++) {
-        const int tid = omp_get_thread_num();
-        float *bp = ws + (size_t)tid * CB_GEMM_KC * NC_MAX;
+        float *bp = ws + (size_t)omp_get_thread_num() * CB_GEMM_KC * NC_MAX;
         const int grp = it / items, part = it % items;
         const int lo = (int)((long)span * part / items), hi = (int)((long)span * (part + 1) / items);
-        const int p0 = by_cols ? lo : 0, p1 = by_cols ? hi : npan;
-        const int q0 = by_cols ? 0 : lo, q1 = by_cols ? mpan : hi;
-        const int nend = p1 * NR < N ? p1 * NR : N;
-        {
-            const float *xg = x + (size_t)grp * cin_g * in_plane;
-            float *yg = y + (size_t)grp * M * out_plane;
-            const float *ag = g->apack + (size_t)grp * mpan * MR * K;
-            const float *bias = g->bias + (size_t)grp * M;
-            const float *res = e->res ? e->res + (size_t)grp * M * out_plane : NULL;
-            for (int n0 = p0 * NR, nb; n0 < nend; n0 += nb) {
-                /* NC columns, or all that is left when that is under 1.5 NC:
-                 * a thin last block would stream all of A for little work */
-                nb = nend - n0 <= NC_MAX ? nend - n0 : CB_GEMM_NC;
-                for (int k0 = 0; k0 < K; k0 += kcb) {
-                    int kc = K - k0 < kcb ? K - k0 : kcb;
-                    int first = k0 == 0, last = k0 + kc == K;
-                    pack(g, xg, k0, kc, n0, nb, bp);
-                    for (int mb = q0; mb < q1; mb += CB_GEMM_MC / MR) {
-                        int mbe = mb + CB_GEMM_MC / MR < q1 ? mb + CB_GEMM_MC / MR : q1;
-                        for (int jp = 0; jp * NR < nb; jp++) {
-                            int n = n0 + jp * NR, nr = nb - jp * NR < NR ? nb - jp * NR : NR;
-                            const float *bpan = bp + (size_t)jp * kc * NR;
-                            for (int mp = mb; mp < mbe; mp++) {
-                                int m = mp * MR, mr = M - m < MR ? M - m : MR;
-                                tile_epi te = {bias + m, res ? res + (size_t)m * N + n : NULL, N,
-                                               e->relu_pre, e->relu_post, mr, nr};
-                                const float *apan = ag + ((size_t)mp * K + k0) * MR;
-                                float *c = yg + (size_t)m * N + n;
-                                (nr > 8 ? kern : nr > 4 ? kern8 : narrow)(kc, apan, bpan, c, N,
-                                                                         first, last, &te);
-                            }
-                        }
-                    }
-                }
-            }
-        }
+        gemm_part(g, &kz, x + (size_t)grp * cin_g * in_plane, y + (size_t)grp * M * out_plane,
+                  g->apack + (size_t)grp * mpan * MR * K, g->bias + (size_t)grp * M,
+                  e->res ? e->res + (size_t)grp * M * out_plane : NULL, e->relu_pre, e->relu_post,
+                  by_cols ? lo : 0, by_cols ? hi : npan, by_cols ? 0 : lo, by_cols ? mpan : hi, bp);
     }
 }
 

@@ -75,6 +75,8 @@ typedef struct {
     float *apack;          /* packed weights: groups x ceil(M/MR) panels x K x MR */
     float *wrow;           /* folded weights row-major (O x K) for the OpenBLAS backend, or NULL */
     float *bias;           /* cout folded biases (never NULL) */
+    int wino;              /* run as Winograd F(2x2, 3x3) (fast_wino.c) */
+    float *upack;          /* Winograd: 16 transformed weight matrices (M x K), packed */
 } cb_fast_gemm;
 
 /* Pack w (cout x K per group, PyTorch layout) into g->apack (allocated here). */
@@ -83,6 +85,23 @@ size_t cb_fast_gemm_workspace(int threads); /* floats of run-time workspace */
 /* y = conv(x) with the epilogue; ws: cb_fast_gemm_workspace floats. */
 void cb_fast_gemm_run(const cb_fast_gemm *g, const float *x, float *y, const cb_fast_epi *e,
                       int threads, float *ws, cb_gemm_backend backend);
+
+/* Pack an M x K row-major matrix into MR-row panels (zero rows past M):
+ * ceil(M/MR) * MR * K floats. */
+void cb_fast_pack_a(const float *w, int M, int K, float *dst);
+/* c[M x N] = A * b[K x N] (row-major, row stride N), A packed by
+ * cb_fast_pack_a; one thread, no epilogue; bp: cb_fast_gemm_workspace(1) floats. */
+void cb_fast_gemm_plain(const float *apack, int M, int K, const float *b, int N, float *c,
+                        float *bp);
+
+/* ---- 3x3 stride-1 convs by Winograd F(2x2, 3x3) (fast_wino.c) ---- */
+/* Whether g (its shape and conv filled in) should run as Winograd. */
+int cb_fast_wino_suits(const cb_fast_gemm *g, int threads);
+/* Transform and pack the folded weights w (M x C x 3 x 3) into g->upack; sets g->wino. */
+int cb_fast_wino_prepare(cb_fast_gemm *g, const float *w, int threads);
+size_t cb_fast_wino_workspace(const cb_fast_gemm *g, int threads); /* floats, all threads */
+void cb_fast_wino_run(const cb_fast_gemm *g, const float *x, float *y, const cb_fast_epi *e,
+                      int threads, float *ws);
 
 /* ---- fully connected (fast_gemm.c): y = W x + b, a matrix-vector product ---- */
 void cb_fast_fc_run(const float *w, const float *b, int nin, int nout, const float *x, float *y,

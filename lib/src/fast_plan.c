@@ -208,6 +208,11 @@ static cb_status compile_conv(analysis *a, cb_fast_plan *p, int li, step *s, cb_
                  l->conv.stride_w == 1 && l->conv.pad_h == 0 && l->conv.pad_w == 0;
     gm->in_relu = a->in_relu[li];
     gm->bias = b;
+    if (p->gemm == CB_GEMM_OWN && cb_fast_wino_suits(gm, p->threads)) {
+        int bad = cb_fast_wino_prepare(gm, w, p->threads);
+        free(w);
+        return bad ? nomem(err, g) : CB_OK;
+    }
     if (cb_fast_gemm_pack(gm, w) != 0) {
         free(w);
         return nomem(err, g);
@@ -415,8 +420,10 @@ cb_status cb_fast_plan_new_opts(const cb_graph *g, const cb_fast_options *opts, 
             if (s->kind == S_DW) {
                 size_t need = (size_t)p->threads * cb_fast_dw_workspace(&s->dw);
                 if (need > ws_need) ws_need = need;
-            } else if (cb_fast_gemm_workspace(p->threads) > ws_need) {
-                ws_need = cb_fast_gemm_workspace(p->threads);
+            } else {
+                size_t need = s->gemm.wino ? cb_fast_wino_workspace(&s->gemm, p->threads)
+                                           : cb_fast_gemm_workspace(p->threads);
+                if (need > ws_need) ws_need = need;
             }
             break;
         case CB_OP_BN: {
@@ -563,6 +570,7 @@ void cb_fast_plan_free(cb_fast_plan *p) {
     for (int i = 0; i < p->n_steps; i++) {
         step *s = &p->steps[i];
         cb_free(s->gemm.apack);
+        cb_free(s->gemm.upack);
         free(s->gemm.wrow);
         free(s->gemm.bias);
         free(s->dw.w);
