@@ -5,15 +5,17 @@
  * k x k conv is a GEMM with the im2col matrix (K = cin*k*k rows, one per
  * (channel, tap)) as the right-hand side.
  *
- * Why im2col + GEMM for the general conv (rather than direct or Winograd):
- * one well-tuned micro-kernel then serves every conv shape, groups and
- * stride, and the im2col gather is folded into the packing of B that a fast
- * GEMM does anyway — B is copied block by block into small contiguous
- * panels, so the full im2col matrix (9x the input for 3x3) is never
- * written out, and each packed element is reused by all M output channels
- * (>= 32 FMAs per gathered float in every canonical block). Winograd would
- * cut the 3x3 multiply count by 2.25x but needs its own transforms and
- * loses accuracy; not worth it for a teaching suite whose oracle is exact.
+ * Why im2col + GEMM for the general conv (rather than direct): one
+ * well-tuned micro-kernel then serves every conv shape, groups and stride,
+ * and the im2col gather is folded into the packing of B that a fast GEMM
+ * does anyway — B is copied block by block into small contiguous panels,
+ * so the full im2col matrix (9x the input for 3x3) is never written out,
+ * and each packed element is reused by all M output channels (>= 32 FMAs
+ * per gathered float in every canonical block). 3x3 stride-1 convs with
+ * enough channels go one step further: Winograd F(2x2, 3x3) (fast_wino.c)
+ * turns them into 16 smaller GEMMs on the same kernel with 2.25x fewer
+ * multiplies, at the price of transforms and slightly more rounding
+ * (well inside the tests' tolerance against the exact reference).
  *
  * (Tried and dropped: an implicit GEMM reading B straight from a padded
  * copy of the input through a table of per-row offsets, which skips the
