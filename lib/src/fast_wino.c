@@ -51,7 +51,8 @@ typedef struct {
     int bt, nbands, prow, ldp;
     size_t vstride;              /* floats per V_xi (C x band tiles, plus slack) */
     size_t mstride;              /* floats per M_xi (M x band tiles) */
-    size_t per_thread;           /* workspace floats per thread */
+    size_t shared;               /* workspace floats for V and M (all threads) */
+    size_t per_thread;           /* workspace floats per thread (padded rows, B buffer) */
 } wgeom;
 
 static int round8(int n) { return (n + 7) / 8 * 8; }
@@ -69,12 +70,13 @@ static wgeom geometry(const cb_fast_gemm *g) {
     w.TW = (w.OW + 1) / 2;
     w.ph = g->p.pad_h;
     w.pw = g->p.pad_w;
-    /* about 96 tiles per band (V and M of a band stay in L2/L3), at least 4
-     * bands when there are 4 tile rows, so 2 threads share the work evenly */
-    int bt = 96 / w.TW;
-    int quarter = (w.TH + 3) / 4;
-    if (bt > quarter) bt = quarter;
-    if (bt < 1) bt = 1;
+    /* At least ~160 tiles per band: every band reads all 16 transformed
+     * weight matrices (16/9 the size of the filters) once, which costs
+     * 4/tiles bytes per multiply-add; with 14 tiles per band the 512-channel
+     * 14x14 layers were bound by that traffic. V and M of a band (16 x C
+     * and 16 x M floats per tile) stay within the L3. */
+    int bt = (160 + w.TW - 1) / w.TW;
+    if (bt > w.TH) bt = w.TH;
     w.bt = bt;
     w.nbands = (w.TH + bt - 1) / bt;
     w.prow = 2 * bt + 2;
@@ -84,10 +86,10 @@ static wgeom geometry(const cb_fast_gemm *g) {
     /* every part of the workspace starts 64-byte aligned: the kernel's B
      * buffer (last) is read with aligned loads */
     size_t nb = (size_t)bt * w.TW;
-    w.vstride = round16((size_t)w.C * nb + 8); /* a group may spill 7 tiles past the end */
+    w.vstride = round16((size_t)w.C * nb);
     w.mstride = round16((size_t)w.M * nb);
-    w.per_thread = round16((size_t)w.prow * w.ldp + 16 * w.vstride + 16 * w.mstride +
-                           (size_t)CB_GEMM_KC * NC_MAX);
+    w.shared = 16 * w.vstride + 16 * w.mstride;
+    w.per_thread = round16((size_t)w.prow * w.ldp + (size_t)CB_GEMM_KC * NC_MAX);
     return w;
 }
 
@@ -101,7 +103,8 @@ int cb_fast_wino_suits(const cb_fast_gemm *g, int threads) {
 }
 
 size_t cb_fast_wino_workspace(const cb_fast_gemm *g, int threads) {
-    return (size_t)(threads > 0 ? threads : 1) * geometry(g).per_thread;
+    wgeom w = geometry(g);
+    return w.shared + (size_t)(threads > 0 ? threads : 1) * w.per_thread;
 }
 
 /* U = G g G^T for one 3x3 filter, U[4i + j]. */
@@ -202,9 +205,9 @@ __attribute__((target("avx2"))) static inline __m256 odds(__m256 lo, __m256 hi) 
 
 /* 8 tiles side by side, patches from P[r0][c0 + 2k]: column v of tile k is
  * padded column c0 + 2k + v, so the 4 columns are the even and odd halves
- * of two 16-float runs. */
+ * of two 16-float runs. Only the first n tiles are stored. */
 __attribute__((target("avx2"))) static void in_tiles8(const float *P, int ldp, int r0, int c0,
-                                                      float *V, size_t vs) {
+                                                      float *V, size_t vs, int n) {
     __m256 t[4][4];
     for (int r = 0; r < 4; r++) {
         const float *s = P + (size_t)(r0 + r) * ldp + c0;
@@ -216,11 +219,19 @@ __attribute__((target("avx2"))) static void in_tiles8(const float *P, int ldp, i
         t[r][2] = _mm256_sub_ps(d2, d1);
         t[r][3] = _mm256_sub_ps(d1, d3);
     }
+    __m256 v[16];
     for (int j = 0; j < 4; j++) {
-        _mm256_storeu_ps(V + (size_t)(0 + j) * vs, _mm256_sub_ps(t[0][j], t[2][j]));
-        _mm256_storeu_ps(V + (size_t)(4 + j) * vs, _mm256_add_ps(t[1][j], t[2][j]));
-        _mm256_storeu_ps(V + (size_t)(8 + j) * vs, _mm256_sub_ps(t[2][j], t[1][j]));
-        _mm256_storeu_ps(V + (size_t)(12 + j) * vs, _mm256_sub_ps(t[1][j], t[3][j]));
+        v[0 + j] = _mm256_sub_ps(t[0][j], t[2][j]);
+        v[4 + j] = _mm256_add_ps(t[1][j], t[2][j]);
+        v[8 + j] = _mm256_sub_ps(t[2][j], t[1][j]);
+        v[12 + j] = _mm256_sub_ps(t[1][j], t[3][j]);
+    }
+    if (n == 8) {
+        for (int xi = 0; xi < 16; xi++) _mm256_storeu_ps(V + (size_t)xi * vs, v[xi]);
+    } else {
+        const __m256i m = _mm256_cmpgt_epi32(_mm256_set1_epi32(n),
+                                             _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+        for (int xi = 0; xi < 16; xi++) _mm256_maskstore_ps(V + (size_t)xi * vs, m, v[xi]);
     }
 }
 
@@ -273,15 +284,19 @@ __attribute__((target("avx2"))) static void out_tiles8(const float *m, size_t ms
 
 /* ---------------------------------------------------------------- one band */
 
+/* Each band runs in three phases shared by all threads of the enclosing
+ * parallel region (a barrier after each): input transform split by input
+ * channel, the 16 products split by xi, output transform split by output
+ * channel. Every value is computed the same way whatever the thread count. */
 static void band(const cb_fast_gemm *g, const wgeom *w, int b, const float *x, float *y,
-                 const cb_fast_epi *e, float *ws, int avx2) {
+                 const cb_fast_epi *e, float *V, float *Mo, float *mine, int avx2) {
     const int ti0 = b * w->bt, nbr = ti0 + w->bt <= w->TH ? w->bt : w->TH - ti0;
     const int TW = w->TW, nba = nbr * TW; /* tiles in this band */
-    float *P = ws, *V = P + (size_t)w->prow * w->ldp, *Mo = V + 16 * w->vstride;
-    float *bp = Mo + 16 * w->mstride;
+    float *P = mine, *bp = mine + (size_t)w->prow * w->ldp;
     const int row0 = 2 * ti0 - w->ph; /* input row of padded row 0 */
 
-    /* 1. input transform, channel by channel: V_xi[c][tile] */
+    /* 1. input transform: V_xi[c][tile] */
+#pragma omp for schedule(static)
     for (int c = 0; c < w->C; c++) {
         const float *xc = x + (size_t)c * w->H * w->W;
         for (int r = 0; r < 2 * nbr + 2; r++) {
@@ -305,11 +320,10 @@ static void band(const cb_fast_gemm *g, const wgeom *w, int b, const float *x, f
 #ifdef CB_X86
             if (avx2) {
                 /* groups of 8; the last group overlaps the one before it
-                 * (TW >= 8) or runs past the row's end into slots the next
-                 * row or channel overwrites (TW < 8; vstride has slack) */
+                 * (TW >= 8, recomputing a few tiles) or is masked (TW < 8) */
                 for (; tj < TW; tj += 8) {
                     int t0 = tj + 8 <= TW || TW < 8 ? tj : TW - 8;
-                    in_tiles8(P, w->ldp, 2 * br, 2 * t0, vr + t0, w->vstride);
+                    in_tiles8(P, w->ldp, 2 * br, 2 * t0, vr + t0, w->vstride, TW < 8 ? TW : 8);
                 }
             }
 #endif
@@ -319,6 +333,7 @@ static void band(const cb_fast_gemm *g, const wgeom *w, int b, const float *x, f
 
     /* 2. the 16 products M_xi = U_xi V_xi */
     const size_t per = (size_t)((w->M + MR - 1) / MR) * MR * w->C;
+#pragma omp for schedule(dynamic, 1)
     for (int xi = 0; xi < 16; xi++)
         cb_fast_gemm_plain(g->upack + xi * per, w->M, w->C, V + xi * w->vstride, nba,
                            Mo + xi * w->mstride, bp);
@@ -326,6 +341,7 @@ static void band(const cb_fast_gemm *g, const wgeom *w, int b, const float *x, f
     /* 3. output transform with the epilogue */
     const size_t oplane = (size_t)w->OH * w->OW;
     const int full = w->OW / 2; /* tiles whose two columns both exist */
+#pragma omp for schedule(static)
     for (int m = 0; m < w->M; m++) {
         const float bias = g->bias[m];
         const float *mm = Mo + (size_t)m * nba;
@@ -358,9 +374,11 @@ void cb_fast_wino_run(const cb_fast_gemm *g, const float *x, float *y, const cb_
                       int threads, float *ws) {
     const wgeom w = geometry(g);
     const int avx2 = cb_fast_use_avx2();
+    float *V = ws, *Mo = ws + 16 * w.vstride, *rest = ws + w.shared;
     threads = cb_fast_threads_for((double)w.M * w.C * w.TH * w.TW * 16, threads);
-    if (threads > w.nbands) threads = w.nbands;
-#pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
-    for (int b = 0; b < w.nbands; b++)
-        band(g, &w, b, x, y, e, ws + (size_t)omp_get_thread_num() * w.per_thread, avx2);
+#pragma omp parallel num_threads(threads)
+    {
+        float *mine = rest + (size_t)omp_get_thread_num() * w.per_thread;
+        for (int b = 0; b < w.nbands; b++) band(g, &w, b, x, y, e, V, Mo, mine, avx2);
+    }
 }
