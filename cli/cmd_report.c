@@ -1047,7 +1047,9 @@ static void caption(report *r, int which, rp_buf *c) {
                      "loops. Look at where each op sits: depthwise convs, BN, ReLU, pools and FC layers have "
                      "intensities left of the ridge point and are bound by memory (above the DRAM slope only "
                      "when their data stays in cache); dense 3x3 and 1x1 convs are right of it, where the gap "
-                     "to the roof is how well the kernel uses the FMA units.",
+                     "to the roof is how well the kernel uses the FMA units. A 3x3 stride-1 conv can sit "
+                     "above the roof: GFLOP/s here count the textbook's multiply-adds, and the fast kernel "
+                     "computes it by Winograd F(2x2, 3x3) with 2.25x fewer (CB_WINOGRAD=0 turns that off).",
                   r->m.fma_gflops_1t, r->m.dram_triad_gbs_1t, r->m.l3_triad_gbs_1t, r->threads,
                   roof(r->m.fma_gflops_all, r->m.fma_gflops_1t),
                   roof(r->m.dram_triad_gbs_all, r->m.dram_triad_gbs_1t));
