@@ -410,33 +410,94 @@ CB_AI void body_3x3s1(const cb_fast_dw *d, plane_geom g, const float *P, const f
     if (i < OH) pl_pass_s1(d, g, P, w, vb, resc, yc, i, 1, rp, hr, rq);
 }
 
-/* One input row's contribution to 8 outputs of a 3x3 conv with horizontal
- * stride 2, from column b = 2j - pad: tap v of output l reads b + 2l + v.
- * Two 8-wide loads split into even and odd columns by one shuffle each give
- * taps 0 and 1, a load 2 columns on gives tap 2; the shuffles leave the
- * outputs in lane order 0 1 4 5 2 3 6 7, put right once per sum (perm_out). */
-CB_AI __m256 ip_row_s2(const float *r, int b, const __m256 *w, const int masked, const __m256i *m,
-                       __m256 acc, const int first) {
+/* The three taps of one input row for 8 outputs of a 3x3 conv with
+ * horizontal stride 2, from column b = 2j - pad: tap v of output l reads
+ * b + 2l + v. Two 8-wide loads split into even and odd columns by one
+ * shuffle each give taps 0 and 1, a load 2 columns on gives tap 2; the
+ * shuffles leave the outputs in lane order 0 1 4 5 2 3 6 7, put right once
+ * per sum (perm_out). */
+CB_AI void taps_s2(const float *r, int b, const int masked, const __m256i *m, __m256 *t) {
     __m256 A = ldm(r + b, masked, m, 0), B = ldm(r + b + 8, masked, m, 1);
     __m256 A2 = ldm(r + b + 2, masked, m, 2), B2 = ldm(r + b + 10, masked, m, 3);
-    __m256 t0 = _mm256_shuffle_ps(A, B, _MM_SHUFFLE(2, 0, 2, 0));
-    __m256 t1 = _mm256_shuffle_ps(A, B, _MM_SHUFFLE(3, 1, 3, 1));
-    __m256 t2 = _mm256_shuffle_ps(A2, B2, _MM_SHUFFLE(2, 0, 2, 0));
-    acc = first ? _mm256_mul_ps(w[0], t0) : _mm256_fmadd_ps(w[0], t0, acc);
-    acc = _mm256_fmadd_ps(w[1], t1, acc);
-    return _mm256_fmadd_ps(w[2], t2, acc);
+    t[0] = _mm256_shuffle_ps(A, B, _MM_SHUFFLE(2, 0, 2, 0));
+    t[1] = _mm256_shuffle_ps(A, B, _MM_SHUFFLE(3, 1, 3, 1));
+    t[2] = _mm256_shuffle_ps(A2, B2, _MM_SHUFFLE(2, 0, 2, 0));
 }
 
 CB_AI __m256 perm_out(__m256 v) {
     return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(v), 0xD8));
 }
 
-/* 3x3, horizontal stride 2 (any vertical stride), in place. */
+/* N output rows (N = 1, or 2 with a vertical stride of 2) at column b from
+ * input rows r[0..2N]: with two rows the middle input row is split once
+ * for both. Each output sums its first two filter rows in one chain and
+ * its third in another (shorter chains: the kernel is latency-bound). */
+CB_AI void ip_rows_s2(const float *const *r, int b, const __m256 *w, const int masked,
+                      const __m256i *m, __m256 *o, const int N) {
+    __m256 a[2], c[2];
+#pragma GCC unroll 5
+    for (int k = 0; k < 2 * N + 1; k++) {
+        __m256 t[3];
+        taps_s2(r[k], b, masked, m, t);
+#pragma GCC unroll 2
+        for (int n = 0; n < N; n++) {
+            const int u = k - 2 * n;
+            if (u == 0) a[n] = _mm256_mul_ps(w[0], t[0]);
+            if (u == 2) c[n] = _mm256_mul_ps(w[6], t[0]);
+            if (u == 1) a[n] = _mm256_fmadd_ps(w[3], t[0], a[n]);
+            if (u < 0 || u > 2) continue;
+            __m256 *acc = u == 2 ? &c[n] : &a[n];
+            *acc = _mm256_fmadd_ps(w[u * 3 + 1], t[1], *acc);
+            *acc = _mm256_fmadd_ps(w[u * 3 + 2], t[2], *acc);
+        }
+    }
+#pragma GCC unroll 2
+    for (int n = 0; n < N; n++) o[n] = perm_out(_mm256_add_ps(a[n], c[n]));
+}
+
+/* Output rows i..i+N-1 of a 3x3 conv with horizontal stride 2, in place:
+ * the row ends (masked loads; a partial last chunk spills a full store into
+ * the next row, written afterwards) first, then the interior. */
+CB_AI void ip_pass_s2(const cb_fast_dw *d, const float *xc, const float *zrow, const __m256 *w,
+                      __m256 vb, const float *resc, float *yc, int i, int jlo, int jhi,
+                      const int N, const int rp, const int hr, const int rq) {
+    const int H = d->in.h, W = d->in.w, OW = d->out.w, pw = d->p.pad_w, plane = d->out.h * OW;
+    const int r0 = i * d->p.stride_h - d->p.pad_h;
+    const float *r[5];
+#pragma GCC unroll 5
+    for (int k = 0; k < 2 * N + 1; k++) r[k] = in_row(xc, r0 + k, H, W, zrow);
+    float *y = yc + (size_t)i * OW;
+    const float *q = hr ? resc + (size_t)i * OW : NULL;
+    for (int e = 0; e < 2; e++) {
+        const int ja = e == 0 ? jhi : 0, jb = e == 0 ? OW : (jlo < OW ? jlo : OW);
+        for (int j = ja; j < jb; j += 8) {
+            const int b = 2 * j - pw, n = OW - j < 8 ? OW - j : 8;
+            const __m256i m[4] = {col_mask(b, W), col_mask(b + 8, W), col_mask(b + 2, W),
+                                  col_mask(b + 10, W)};
+            __m256 o[2];
+            ip_rows_s2(r, b, w, 1, m, o, N);
+#pragma GCC unroll 2
+            for (int t = 0; t < N; t++)
+                store8c(y + (size_t)t * OW + j, o[t], vb, hr ? q + (size_t)t * OW + j : NULL, n,
+                        (i + t) * OW + j + 8 > plane, rp, hr, rq);
+        }
+    }
+    for (int j = jlo; j < jhi; j += 8) {
+        __m256 o[2];
+        ip_rows_s2(r, 2 * j - pw, w, 0, NULL, o, N);
+#pragma GCC unroll 2
+        for (int t = 0; t < N; t++)
+            store8c(y + (size_t)t * OW + j, o[t], vb, hr ? q + (size_t)t * OW + j : NULL, 8, 0, rp,
+                    hr, rq);
+    }
+}
+
+/* 3x3, horizontal stride 2 (any vertical stride), in place; two output
+ * rows per pass when the vertical stride is 2. */
 CB_AI void ip_3x3s2(const cb_fast_dw *d, const float *xc, const float *zrow, const float *wc,
                     float bias, const float *resc, float *yc, const int rp, const int hr,
                     const int rq) {
-    const int H = d->in.h, W = d->in.w, OH = d->out.h, OW = d->out.w, ph = d->p.pad_h,
-              pw = d->p.pad_w, sh = d->p.stride_h, plane = OH * OW;
+    const int W = d->in.w, OH = d->out.h, OW = d->out.w, pw = d->p.pad_w;
     __m256 w[9];
     for (int t = 0; t < 9; t++) w[t] = _mm256_set1_ps(wc[t]);
     const __m256 vb = _mm256_set1_ps(bias);
@@ -444,35 +505,10 @@ CB_AI void ip_3x3s2(const cb_fast_dw *d, const float *xc, const float *zrow, con
     int jlo = (pw + 15) / 16 * 8, jhi = W - 18 + pw >= 0 ? ((W - 18 + pw) / 16) * 8 + 8 : 0;
     if (jhi > OW / 8 * 8) jhi = OW / 8 * 8;
     if (jhi < jlo) jhi = jlo;
-    for (int i = 0; i < OH; i++) {
-        const int r = i * sh - ph;
-        const float *r0 = in_row(xc, r, H, W, zrow), *r1 = in_row(xc, r + 1, H, W, zrow),
-                    *r2 = in_row(xc, r + 2, H, W, zrow);
-        float *y0 = yc + (size_t)i * OW;
-        const float *q0 = hr ? resc + (size_t)i * OW : NULL;
-        for (int k = 0; k < 2; k++) {
-            int ja = k == 0 ? jhi : 0, jb = k == 0 ? OW : (jlo < OW ? jlo : OW);
-            for (int j = ja; j < jb; j += 8) {
-                const int b = 2 * j - pw;
-                const __m256i m[4] = {col_mask(b, W), col_mask(b + 8, W), col_mask(b + 2, W),
-                                      col_mask(b + 10, W)};
-                __m256 s = ip_row_s2(r0, b, w, 1, m, vb, 1);
-                s = ip_row_s2(r1, b, w + 3, 1, m, s, 0);
-                s = ip_row_s2(r2, b, w + 6, 1, m, s, 0);
-                const int n = OW - j < 8 ? OW - j : 8;
-                store8c(y0 + j, perm_out(s), vb, hr ? q0 + j : NULL, n, i * OW + j + 8 > plane, rp,
-                        hr, rq);
-            }
-        }
-        for (int j = jlo; j < jhi; j += 8) {
-            const int b = 2 * j - pw;
-            __m256 s0 = ip_row_s2(r0, b, w, 0, NULL, vb, 1);
-            __m256 s1 = ip_row_s2(r1, b, w + 3, 0, NULL, vb, 1);
-            s0 = ip_row_s2(r2, b, w + 6, 0, NULL, s0, 0);
-            store8c(y0 + j, perm_out(_mm256_add_ps(s0, s1)), vb, hr ? q0 + j : NULL, 8, 0, rp, hr,
-                    rq);
-        }
-    }
+    int i = 0;
+    if (d->p.stride_h == 2)
+        for (; i + 2 <= OH; i += 2) ip_pass_s2(d, xc, zrow, w, vb, resc, yc, i, jlo, jhi, 2, rp, hr, rq);
+    for (; i < OH; i++) ip_pass_s2(d, xc, zrow, w, vb, resc, yc, i, jlo, jhi, 1, rp, hr, rq);
 }
 
 typedef void (*dw_inplace_fn)(const cb_fast_dw *, const float *, const float *, const float *,
