@@ -61,14 +61,15 @@ clean:
 # host names are meaningless); the regression gate against it.
 #   make bench [BENCH_FLAGS=--quick]      -> reports/out/bench.json
 #   make bench-baseline                   -> data/baselines/<cpu>-<n>cpu.json
-#   make bench-check [BENCH_THRESHOLD=5] [BENCH_CHECK_ROUNDS=3] [BENCH_CHECK_REPS=2]
-#                    [BENCH_CHECK_THREADS=1]
+#   make bench-check [BENCH_THRESHOLD=5] [BENCH_CHECK_ROUNDS=5] [BENCH_CHECK_NET_ROUNDS=3]
+#                    [BENCH_CHECK_REPS=2] [BENCH_CHECK_THREADS=1]
 #       costs exactly against the baseline, times against the baseline's git
 #       revision built beside the tree and run interleaved (bench/check.sh)
 BENCH_FLAGS ?=
 BENCH_THRESHOLD ?= 5
 BENCH_ALPHA ?= 0.05
-BENCH_CHECK_ROUNDS ?= 3
+BENCH_CHECK_ROUNDS ?= 5
+BENCH_CHECK_NET_ROUNDS ?= 3
 BENCH_CHECK_REPS ?= 2
 BENCH_CHECK_THREADS ?= 1
 BENCH_MACHINE := $(shell { grep -m1 '^model name' /proc/cpuinfo 2>/dev/null | sed 's/.*: *//' || echo unknown; } \
@@ -103,7 +104,7 @@ bench-baseline: bench
 		"uncommitted changes under $(BENCH_SOURCES): bench-check will time the commit, not what was measured" >&2 || true
 
 bench-check: build
-	BENCH_THRESHOLD=$(BENCH_THRESHOLD) BENCH_ALPHA=$(BENCH_ALPHA) CHECK_ROUNDS=$(BENCH_CHECK_ROUNDS) \
+	BENCH_THRESHOLD=$(BENCH_THRESHOLD) BENCH_ALPHA=$(BENCH_ALPHA) CHECK_ROUNDS=$(BENCH_CHECK_ROUNDS) CHECK_NET_ROUNDS=$(BENCH_CHECK_NET_ROUNDS) \
 		CHECK_REPS=$(BENCH_CHECK_REPS) CHECK_THREADS=$(BENCH_CHECK_THREADS) JOBS=$(JOBS) CMAKE_FLAGS="$(CMAKE_FLAGS)" \
 		bench/check.sh $(BUILD) $(BENCH_BASELINE) $(BUILD)/bench-check
 

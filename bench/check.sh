@@ -17,19 +17,27 @@
 #  time  Is the working tree slower than the code the baseline measured? The
 #        baseline records its git revision (context "convblocks_revision",
 #        written by `make bench-baseline`); that revision is built from git
-#        (bench/build-rev.sh) and run alternately with the working tree's
-#        build in one sitting — rounds in the order ABBA..., so neither side
-#        is always first — and the pooled repetitions are compared with
-#        convblocks-bench-compare (threshold, U test, best time; bench/README.md).
+#        (bench/build-rev.sh) and run against the working tree's build in one
+#        sitting, benchmark by benchmark: A then B (or B then A, alternately)
+#        for one benchmark, then the next, round after round. The pooled
+#        repetitions are compared with convblocks-bench-compare (threshold,
+#        U test, best time; bench/README.md).
+#
+# Why benchmark by benchmark: the load on the shared VM changes within a
+# minute (the same build's depthwise op measured 355 us in one round and
+# 1580 us in the next), while the two repetitions of one run agree to a few
+# per cent. Runs of whole sets put ~30 s between A's and B's sample of a
+# benchmark and a deliberately 30 %-slower kernel went unflagged; runs a
+# fraction of a second apart see the same load.
 #
 # What is timed: every op, every canonical block and every network, fast
 # kernels at their canonical shapes, with CHECK_THREADS threads (default 1):
 # the --quick preset (each op at its first shape, each block at its default
-# shape, mobilenet_v1) and every network's forward pass at its default
-# resolution. Reference kernels are the oracle, not timed here. Each round
-# runs each side once with CHECK_REPS repetitions: a network's setup (weights
-# drawn at random, packed) costs more than its pass, so repetitions within a
-# run are cheap and rounds are not.
+# shape, mobilenet_v1) for CHECK_ROUNDS rounds, and every network's forward
+# pass at its default resolution for CHECK_NET_ROUNDS rounds (a network's
+# setup — weights drawn at random and packed — takes seconds, longer than
+# its passes). Each run makes CHECK_REPS repetitions. Reference kernels are
+# the oracle, not timed here.
 #
 # Why one thread: a 2-thread run needs both vCPUs of the VM at once. Any other
 # process on the machine deschedules one thread at a barrier and the run jumps
@@ -42,8 +50,8 @@
 # nothing to build, and the gate falls back to the stored times with a
 # warning: the whole default benchmark set, compared with the baseline as is.
 #
-# Env: BENCH_THRESHOLD (5), BENCH_ALPHA (0.05), CHECK_ROUNDS (3), CHECK_REPS
-# (2), CHECK_THREADS (1, or a list for --threads such as 1,2), JOBS and
+# Env: BENCH_THRESHOLD (5), BENCH_ALPHA (0.05), CHECK_ROUNDS (5),
+# CHECK_NET_ROUNDS (3), CHECK_REPS (2), CHECK_THREADS (1, or a list for --threads such as 1,2), JOBS and
 # CMAKE_FLAGS (for the build), CHECK_BASE_BENCH (a convblocks-bench already
 # built for the baseline's revision: no build).
 # Exit: 0 pass, 1 a cost change, a failed benchmark or a significant slowdown,
@@ -58,10 +66,13 @@ build=$1 baseline=$2 out=$3
 bench=$build/convblocks-bench
 compare=$build/convblocks-bench-compare
 threshold=${BENCH_THRESHOLD:-5} alpha=${BENCH_ALPHA:-0.05}
-rounds=${CHECK_ROUNDS:-3} reps=${CHECK_REPS:-2} threads=${CHECK_THREADS:-1}
-case "$rounds$reps" in
-    *[!0-9]* | '') echo "$prog: CHECK_ROUNDS and CHECK_REPS must be counts" >&2; exit 2 ;;
-esac
+rounds=${CHECK_ROUNDS:-5} net_rounds=${CHECK_NET_ROUNDS:-3} reps=${CHECK_REPS:-2}
+threads=${CHECK_THREADS:-1}
+for n in "$rounds" "$net_rounds" "$reps"; do
+    case "$n" in
+        *[!0-9]* | '' | 0) echo "$prog: CHECK_ROUNDS, CHECK_NET_ROUNDS and CHECK_REPS must be counts" >&2; exit 2 ;;
+    esac
+done
 if [ ! -f "$baseline" ]; then
     echo "$prog: $baseline: no baseline (make bench-baseline)" >&2
     exit 2
@@ -97,7 +108,7 @@ run() {
     bin=$1 file=$2
     shift 2
     if ! "$bin" --no-probe "$@" --benchmark_out="$file" --benchmark_out_format=json \
-        > "${file%.json}.log" 2>&1; then
+        < /dev/null > "${file%.json}.log" 2>&1; then
         echo "$prog: $bin $* failed (see ${file%.json}.log)" >&2
         exit 2
     fi
@@ -138,21 +149,51 @@ else
 fi
 rm -rf "$out/runs"
 mkdir -p "$out/runs" || exit 2
-echo "$prog: A = $rev (the baseline's revision), B = the working tree ($build); $rounds rounds of $reps repetitions with $threads thread(s), interleaved" >&2
+# The two sets, each as "flags that register it" and the names in it.
+quick_flags="--quick --threads $threads"
+net_flags="--threads $threads"
+net_filter='^net/[^/]+/fast/'
+for side in a b; do
+    if [ "$side" = a ]; then bin=$a; else bin=$bench; fi
+    # shellcheck disable=SC2086  # the flags are lists
+    if ! { "$bin" $quick_flags --benchmark_list_tests > "$out/runs/$side-quick.names" &&
+           "$bin" $net_flags --benchmark_filter="$net_filter" --benchmark_list_tests \
+               > "$out/runs/$side-nets.names"; } 2> "$out/runs/$side-list.log"; then
+        echo "$prog: $bin cannot list its benchmarks (see $out/runs/$side-list.log)" >&2
+        exit 2
+    fi
+done
+echo "$prog: A = $rev (the baseline's revision), B = the working tree ($build)," \
+    "benchmark by benchmark, $threads thread(s), $reps repetitions a run:" \
+    "$(wc -l < "$out/runs/b-quick.names") ops and blocks x $rounds rounds," \
+    "$(wc -l < "$out/runs/b-nets.names") networks x $net_rounds rounds" >&2
 alist="" blist=""
+# one_set SET FLAGS ROUND: A and B of each benchmark of SET, back to back.
+# A benchmark B has and A lacks (new since the baseline) runs on B alone.
+one_set() {
+    set_name=$1 flags=$2 r=$3 k=0
+    while IFS= read -r name; do
+        k=$((k + 1))
+        if [ $(((r + k) % 2)) -eq 0 ]; then order="a b"; else order="b a"; fi
+        for side in $order; do
+            if [ "$side" = a ]; then
+                grep -qxF "$name" "$out/runs/a-$set_name.names" || continue
+                bin=$a
+            else
+                bin=$bench
+            fi
+            f=$out/runs/$side-$set_name-r$r-$k.json
+            # shellcheck disable=SC2086
+            run "$bin" "$f" $flags --benchmark_filter="^$name\$" --benchmark_repetitions="$reps"
+            if [ "$side" = a ]; then alist="$alist${alist:+,}$f"; else blist="$blist${blist:+,}$f"; fi
+        done
+    done < "$out/runs/b-$set_name.names"
+}
 i=1
-while [ "$i" -le "$rounds" ]; do
-    if [ $((i % 2)) -eq 1 ]; then order="a b"; else order="b a"; fi
-    echo "$prog: round $i of $rounds ($order)" >&2
-    for side in $order; do
-        if [ "$side" = a ]; then bin=$a; else bin=$bench; fi
-        run "$bin" "$out/runs/$side$i-quick.json" --quick --threads "$threads" \
-            --benchmark_repetitions="$reps"
-        run "$bin" "$out/runs/$side$i-nets.json" --threads "$threads" \
-            --benchmark_filter='^net/[^/]+/fast/' --benchmark_repetitions="$reps"
-        f="$out/runs/$side$i-quick.json,$out/runs/$side$i-nets.json"
-        if [ "$side" = a ]; then alist="$alist${alist:+,}$f"; else blist="$blist${blist:+,}$f"; fi
-    done
+while [ "$i" -le "$rounds" ] || [ "$i" -le "$net_rounds" ]; do
+    echo "$prog: round $i" >&2
+    if [ "$i" -le "$rounds" ]; then one_set quick "$quick_flags" "$i"; fi
+    if [ "$i" -le "$net_rounds" ]; then one_set nets "$net_flags" "$i"; fi
     i=$((i + 1))
 done
 echo "== times: A ($rev) vs B (the working tree), interleaved"

@@ -542,16 +542,22 @@ int main(int argc, char **argv) {
     /* Each side may be several runs, "a.json,b.json": their repetitions are
      * pooled (e.g. A/B runs interleaved in one sitting, bench/ab.sh). */
     for (int k = 0; k < 2; k++) {
-        char list[4096];
-        snprintf(list, sizeof list, "%s", paths[k]);
+        char *list = strdup(paths[k]); /* bench/check.sh pools hundreds of runs */
+        if (!list) {
+            fprintf(stderr, PROG ": arguments: out of memory\n");
+            file_free(&files[0]);
+            return 1;
+        }
         char *save = NULL;
         for (char *one = strtok_r(list, ",", &save); one; one = strtok_r(NULL, ",", &save))
             if (load(one, time_key, &files[k], why, sizeof why)) {
                 fprintf(stderr, PROG ": %s: %s\n", one, why);
+                free(list);
                 file_free(&files[0]);
                 file_free(&files[1]);
                 return 2;
             }
+        free(list);
     }
     bench_file *base = &files[0], *new_ = &files[1];
     if (costs) {
