@@ -215,6 +215,8 @@ static void test_conv_blocking(void **state) {
         {64, 70, 7, 7, 1, 1, 0, 1, 0, 1, 1},      /* N = 49 (the 7x7 layers): rows split across threads */
         {400, 13, 7, 7, 1, 1, 0, 1, 1, 1, 1},     /* N = 49 over two K blocks: the narrow kernel accumulates */
         {330, 8, 1, 3, 1, 1, 0, 1, 0, 0, 1},      /* N = 3, two K blocks, a 2-row edge panel */
+        {3, 16, 40, 70, 3, 2, 1, 1, 0, 1, 1},     /* stride 2, rows of 35: 16-column runs inside a row */
+        {8, 12, 9, 67, 5, 2, 2, 1, 1, 0, 1},      /* stride 2, 5x5, pad 2, odd width */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         for (int t = 1; t <= 2; t++) conv_case_run(&cases[i], t);

@@ -115,6 +115,23 @@ __attribute__((always_inline)) static inline void copy16(float *restrict d, cons
     for (int t = 0; t < NR; t++) d[t] = v[t];
 }
 
+/* Every other float of s[0..31] (stride-2 convs, e.g. every network's
+ * first layer), as the even halves of four vectors; reading s[31] too keeps
+ * it to whole vectors (the caller checks that it is inside the row). */
+#ifdef CB_X86
+__attribute__((target("avx2"), noinline)) static void copy16_s2_avx2(float *restrict d,
+                                                                     const float *restrict s,
+                                                                     int relu) {
+    for (int h = 0; h < 2; h++, s += 16, d += 8) {
+        __m256 t = _mm256_shuffle_ps(_mm256_loadu_ps(s), _mm256_loadu_ps(s + 8),
+                                     _MM_SHUFFLE(2, 0, 2, 0));
+        t = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(t), _MM_SHUFFLE(3, 1, 2, 0)));
+        if (relu) t = _mm256_max_ps(t, _mm256_setzero_ps());
+        _mm256_storeu_ps(d, t);
+    }
+}
+#endif
+
 __attribute__((always_inline)) static inline void zero_n(float *d, int n) {
     for (int t = 0; t < n; t++) d[t] = 0.0f;
 }
@@ -127,7 +144,8 @@ __attribute__((always_inline)) static inline void zero_n(float *d, int n) {
  * line of every channel for each 16 columns. */
 __attribute__((always_inline)) static inline void pack_b_body(const cb_fast_gemm *g,
                                                              const float *xg, int k0, int kc,
-                                                             int n0, int nb, float *dst) {
+                                                             int n0, int nb, float *dst,
+                                                             const int avx2) {
     const int N = g->N, relu = g->in_relu;
     const int npan = (nb + NR - 1) / NR, full = nb / NR, rest = nb - full * NR;
     const size_t pstride = (size_t)kc * NR; /* floats between panels */
@@ -208,6 +226,12 @@ __attribute__((always_inline)) static inline void pack_b_body(const cb_fast_gemm
             } else if (col0 >= 0 && col0 + (len - 1) * sw < W) {
                 /* strided, all inside: no bounds checks, so it vectorises */
                 const float *sc = src + col0;
+#ifdef CB_X86
+                if (avx2 && sw == 2 && len == NR && col0 + 2 * NR <= W) {
+                    copy16_s2_avx2(ds, sc, relu);
+                    continue;
+                }
+#endif
                 if (relu)
                     for (int t = 0; t < len; t++) ds[t] = sc[t * sw] > 0.0f ? sc[t * sw] : 0.0f;
                 else
@@ -229,14 +253,14 @@ __attribute__((always_inline)) static inline void pack_b_body(const cb_fast_gemm
  * with 64 output channels, where each packed float feeds only 64 FMAs). */
 static void pack_b_c(const cb_fast_gemm *g, const float *xg, int k0, int kc, int n0, int nb,
                      float *dst) {
-    pack_b_body(g, xg, k0, kc, n0, nb, dst);
+    pack_b_body(g, xg, k0, kc, n0, nb, dst, 0);
 }
 
 #ifdef CB_X86
 __attribute__((target("avx2,fma"))) static void pack_b_avx2(const cb_fast_gemm *g, const float *xg,
                                                             int k0, int kc, int n0, int nb,
                                                             float *dst) {
-    pack_b_body(g, xg, k0, kc, n0, nb, dst);
+    pack_b_body(g, xg, k0, kc, n0, nb, dst, 1);
 }
 #endif
 
