@@ -365,8 +365,9 @@ CB_AI void ip_pass_s1(const cb_fast_dw *d, const float *xc, const float *zrow, c
 
 /* 3x3 stride 1 in place: four output rows per pass, then the rest. */
 CB_AI void ip_3x3s1(const cb_fast_dw *d, const float *xc, const float *zrow, const float *wc,
-                    float bias, const float *resc, float *yc, const int rp, const int hr,
-                    const int rq) {
+                    float bias, const float *resc, float *yc, int strict, const int rp,
+                    const int hr, const int rq) {
+    (void)strict;
     const int W = d->in.w, OH = d->out.h, OW = d->out.w, pw = d->p.pad_w;
     __m256 w[9];
     for (int t = 0; t < 9; t++) w[t] = _mm256_set1_ps(wc[t]);
@@ -455,12 +456,23 @@ CB_AI void ip_rows_s2(const float *const *r, int b, const __m256 *w, const int m
     for (int n = 0; n < N; n++) o[n] = perm_out(_mm256_add_ps(a[n], c[n]));
 }
 
+/* Masks of the four loads of taps_s2 at column b. */
+CB_AI void masks_s2(int b, int W, __m256i *m) {
+    m[0] = col_mask(b, W), m[1] = col_mask(b + 8, W), m[2] = col_mask(b + 2, W);
+    m[3] = col_mask(b + 10, W);
+}
+
+/* Edge chunks whose masks are computed once per channel, not per pass. */
+#define CB_DW_EDGES 4
+
 /* Output rows i..i+N-1 of a 3x3 conv with horizontal stride 2, in place:
- * the row ends (masked loads; a partial last chunk spills a full store into
- * the next row, written afterwards) first, then the interior. */
+ * the row ends (masked loads; em: the masks of the first CB_DW_EDGES of
+ * the ne edge chunks; a partial last chunk spills a full store into the
+ * next row, written afterwards) first, then the interior. */
 CB_AI void ip_pass_s2(const cb_fast_dw *d, const float *xc, const float *zrow, const __m256 *w,
                       __m256 vb, const float *resc, float *yc, int i, int jlo, int jhi,
-                      const int N, const int rp, const int hr, const int rq) {
+                      const __m256i (*em)[4], const int N, const int rp, const int hr,
+                      const int rq) {
     const int H = d->in.h, W = d->in.w, OW = d->out.w, pw = d->p.pad_w, plane = d->out.h * OW;
     const int r0 = i * d->p.stride_h - d->p.pad_h;
     const float *r[5];
@@ -468,19 +480,18 @@ CB_AI void ip_pass_s2(const cb_fast_dw *d, const float *xc, const float *zrow, c
     for (int k = 0; k < 2 * N + 1; k++) r[k] = in_row(xc, r0 + k, H, W, zrow);
     float *y = yc + (size_t)i * OW;
     const float *q = hr ? resc + (size_t)i * OW : NULL;
-    for (int e = 0; e < 2; e++) {
-        const int ja = e == 0 ? jhi : 0, jb = e == 0 ? OW : (jlo < OW ? jlo : OW);
-        for (int j = ja; j < jb; j += 8) {
-            const int b = 2 * j - pw, n = OW - j < 8 ? OW - j : 8;
-            const __m256i m[4] = {col_mask(b, W), col_mask(b + 8, W), col_mask(b + 2, W),
-                                  col_mask(b + 10, W)};
-            __m256 o[2];
-            ip_rows_s2(r, b, w, 1, m, o, N);
+    const int nr = (OW - jhi + 7) / 8, ne = jlo / 8 + nr;
+    for (int k = 0; k < ne; k++) {
+        /* right ends first, then left */
+        const int j = k < nr ? jhi + 8 * k : 8 * (k - nr), b = 2 * j - pw, n = OW - j < 8 ? OW - j : 8;
+        __m256i mk[4];
+        if (k >= CB_DW_EDGES) masks_s2(b, W, mk);
+        __m256 o[2];
+        ip_rows_s2(r, b, w, 1, k < CB_DW_EDGES ? em[k] : mk, o, N);
 #pragma GCC unroll 2
-            for (int t = 0; t < N; t++)
-                store8c(y + (size_t)t * OW + j, o[t], vb, hr ? q + (size_t)t * OW + j : NULL, n,
-                        (i + t) * OW + j + 8 > plane, rp, hr, rq);
-        }
+        for (int t = 0; t < N; t++)
+            store8c(y + (size_t)t * OW + j, o[t], vb, hr ? q + (size_t)t * OW + j : NULL, n,
+                    (i + t) * OW + j + 8 > plane, rp, hr, rq);
     }
     for (int j = jlo; j < jhi; j += 8) {
         __m256 o[2];
@@ -493,31 +504,47 @@ CB_AI void ip_pass_s2(const cb_fast_dw *d, const float *xc, const float *zrow, c
 }
 
 /* 3x3, horizontal stride 2 (any vertical stride), in place; two output
- * rows per pass when the vertical stride is 2. */
+ * rows per pass when the vertical stride is 2. `strict`: this is the
+ * tensor's last channel (see jhi). */
 CB_AI void ip_3x3s2(const cb_fast_dw *d, const float *xc, const float *zrow, const float *wc,
-                    float bias, const float *resc, float *yc, const int rp, const int hr,
-                    const int rq) {
+                    float bias, const float *resc, float *yc, int strict, const int rp,
+                    const int hr, const int rq) {
     const int W = d->in.w, OH = d->out.h, OW = d->out.w, pw = d->p.pad_w;
     __m256 w[9];
     for (int t = 0; t < 9; t++) w[t] = _mm256_set1_ps(wc[t]);
     const __m256 vb = _mm256_set1_ps(bias);
-    /* chunks j in [jlo, jhi) read columns 2j - pw .. 2j - pw + 17, all inside the row */
-    int jlo = (pw + 15) / 16 * 8, jhi = W - 18 + pw >= 0 ? ((W - 18 + pw) / 16) * 8 + 8 : 0;
+    /* chunks j in [jlo, jhi) load unmasked: the columns they use,
+     * 2j - pw .. 2j - pw + 16, lie inside the row. Their last load also
+     * reads column 2j - pw + 17 into a lane no output uses; past the row's
+     * end that is the next row (or the zero row's slack), but past the
+     * tensor's end in the last channel, which therefore keeps that column
+     * inside the row too. */
+    const int last = strict ? 17 : 16;
+    int jlo = (pw + 15) / 16 * 8, jhi = W - 1 - last + pw >= 0 ? (W - 1 - last + pw) / 16 * 8 + 8 : 0;
+    if (jlo > OW / 8 * 8) jlo = OW / 8 * 8;
     if (jhi > OW / 8 * 8) jhi = OW / 8 * 8;
     if (jhi < jlo) jhi = jlo;
+    __m256i em[CB_DW_EDGES][4];
+    const int nr = (OW - jhi + 7) / 8, ne = jlo / 8 + nr;
+    for (int k = 0; k < ne && k < CB_DW_EDGES; k++)
+        masks_s2(2 * (k < nr ? jhi + 8 * k : 8 * (k - nr)) - pw, W, em[k]);
     int i = 0;
     if (d->p.stride_h == 2)
-        for (; i + 2 <= OH; i += 2) ip_pass_s2(d, xc, zrow, w, vb, resc, yc, i, jlo, jhi, 2, rp, hr, rq);
-    for (; i < OH; i++) ip_pass_s2(d, xc, zrow, w, vb, resc, yc, i, jlo, jhi, 1, rp, hr, rq);
+        for (; i + 2 <= OH; i += 2)
+            ip_pass_s2(d, xc, zrow, w, vb, resc, yc, i, jlo, jhi, (const __m256i(*)[4])em, 2, rp,
+                       hr, rq);
+    for (; i < OH; i++)
+        ip_pass_s2(d, xc, zrow, w, vb, resc, yc, i, jlo, jhi, (const __m256i(*)[4])em, 1, rp, hr,
+                   rq);
 }
 
 typedef void (*dw_inplace_fn)(const cb_fast_dw *, const float *, const float *, const float *,
-                              float, const float *, float *);
+                              float, const float *, float *, int);
 #define CB_IP_VARIANT(body, rp, hr, rq)                                                           \
     __attribute__((target("avx2,fma"))) static void body##_##rp##hr##rq(                          \
         const cb_fast_dw *d, const float *xc, const float *zrow, const float *wc, float bias,     \
-        const float *resc, float *yc) {                                                           \
-        body(d, xc, zrow, wc, bias, resc, yc, rp, hr, rq);                                        \
+        const float *resc, float *yc, int strict) {                                               \
+        body(d, xc, zrow, wc, bias, resc, yc, strict, rp, hr, rq);                                \
     }
 #define CB_IP_VARIANTS(body)                                                                      \
     CB_IP_VARIANT(body, 0, 0, 0)                                                                  \
@@ -621,7 +648,8 @@ void cb_fast_dw_run(const cb_fast_dw *d, const float *x, float *y, const cb_fast
 #pragma omp for schedule(dynamic, 4)
             for (int c = 0; c < C; c++)
                 fn(d, x + (size_t)c * in_plane, zrow, d->w + (size_t)c * kh * kw, d->bias[c],
-                   e->res ? e->res + (size_t)c * out_plane : NULL, y + (size_t)c * out_plane);
+                   e->res ? e->res + (size_t)c * out_plane : NULL, y + (size_t)c * out_plane,
+                   c == C - 1);
         }
         return;
     }
