@@ -96,9 +96,9 @@ void cb_fast_gemm_plain(const float *apack, int M, int K, const float *b, int N,
 
 /* ---- 3x3 stride-1 convs by Winograd F(2x2, 3x3) (fast_wino.c) ---- */
 /* Whether g (its shape and conv filled in) should run as Winograd. */
-int cb_fast_wino_suits(const cb_fast_gemm *g, int threads);
+int cb_fast_wino_suits(const cb_fast_gemm *g);
 /* Transform and pack the folded weights w (M x C x 3 x 3) into g->upack; sets g->wino. */
-int cb_fast_wino_prepare(cb_fast_gemm *g, const float *w, int threads);
+int cb_fast_wino_prepare(cb_fast_gemm *g, const float *w);
 size_t cb_fast_wino_workspace(const cb_fast_gemm *g, int threads); /* floats, all threads */
 void cb_fast_wino_run(const cb_fast_gemm *g, const float *x, float *y, const cb_fast_epi *e,
                       int threads, float *ws);

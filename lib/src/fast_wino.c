@@ -93,8 +93,7 @@ static wgeom geometry(const cb_fast_gemm *g) {
     return w;
 }
 
-int cb_fast_wino_suits(const cb_fast_gemm *g, int threads) {
-    (void)threads;
+int cb_fast_wino_suits(const cb_fast_gemm *g) {
     const char *env = getenv("CB_WINOGRAD");
     if (env && strcmp(env, "0") == 0) return 0;
     return g->groups == 1 && g->p.kh == 3 && g->p.kw == 3 && g->p.stride_h == 1 &&
@@ -124,8 +123,7 @@ static void weight_tile(const float *f, float U[16]) {
     }
 }
 
-int cb_fast_wino_prepare(cb_fast_gemm *g, const float *w, int threads) {
-    (void)threads;
+int cb_fast_wino_prepare(cb_fast_gemm *g, const float *w) {
     const int M = g->M, C = g->in.c, mpan = (M + MR - 1) / MR;
     const size_t per = (size_t)mpan * MR * C;
     float *u = malloc(sizeof(float) * 16 * (size_t)M * C);
