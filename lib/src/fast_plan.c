@@ -208,7 +208,7 @@ static cb_status compile_conv(analysis *a, cb_fast_plan *p, int li, step *s, cb_
                  l->conv.stride_w == 1 && l->conv.pad_h == 0 && l->conv.pad_w == 0;
     gm->in_relu = a->in_relu[li];
     gm->bias = b;
-    if (p->gemm == CB_GEMM_OWN && cb_fast_wino_suits(gm)) {
+    if (cb_fast_wino_suits(gm)) {
         int bad = cb_fast_wino_prepare(gm, w);
         free(w);
         return bad ? nomem(err, g) : CB_OK;
