@@ -63,14 +63,15 @@ const char *cb_machine_frequency_warning(const cb_machine_info *info);
 /* Make OpenMP's idle threads give their CPU back quickly, for this program.
  *
  * libgomp's default: a thread that finishes its share spins for 300,000
- * pause instructions (several milliseconds here) before it sleeps. On a
+ * pause instructions before it sleeps (a pause took 50 ns on this KVM
+ * guest, so 15 ms). On a
  * machine where something else is running, that spinning thread holds a
  * vCPU the unfinished thread needs, so every parallel region can wait for a
  * scheduler tick: mobilenet_v1 at 2 threads took 120-350 ms instead of
  * ~20 ms on this 2-vCPU VM with one other busy process. With a spin of
  * 1,000 pauses (libgomp's own choice when it knows the machine is
- * oversubscribed, ~20 us) back-to-back parallel regions still find their
- * threads awake, and an idle thread sleeps soon after.
+ * oversubscribed, ~50 us here) back-to-back parallel regions still find
+ * their threads awake, and an idle thread sleeps soon after.
  *
  * libgomp reads its settings once, when it is loaded, so this must run
  * first thing in main(): when neither OMP_WAIT_POLICY nor GOMP_SPINCOUNT is
