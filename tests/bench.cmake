@@ -12,6 +12,12 @@ if(TARGET convblocks-bench-compare)
   cb_add_test(test_bench_counters ${CMAKE_CURRENT_SOURCE_DIR}/test_bench_counters.c
     LIBS PkgConfig::CJSON LABELS slow)
   add_dependencies(test_bench_counters convblocks-bench)
+  # make bench-check's script (bench/check.sh): its decisions with stand-in
+  # benchmark binaries, no timing
+  add_test(NAME bench_check_script
+    COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/bench_check_test.sh ${CMAKE_SOURCE_DIR}
+            $<TARGET_FILE:convblocks-bench-compare> ${CMAKE_BINARY_DIR}/bench-check-test)
+  set_tests_properties(bench_check_script PROPERTIES TIMEOUT 120)
 endif()
 
 # machine.h is library code (also used by the report): tested in every build.
