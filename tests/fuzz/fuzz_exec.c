@@ -1,7 +1,9 @@
 /* fuzz_exec.c — libFuzzer target: the fast executor against the reference
  * one on small random graphs (differential fuzzing of the kernels).
  *
- * Input bytes describe a graph on a (C, H, W) input, C 1..8, H, W 1..16:
+ * Input bytes describe a graph on a (C, H, W) input, C 1..8, H, W 1..16
+ * (one input in 16: C 16..23, H, W 14..29 and a 3x3 stride-1 conv with
+ * >= 16 outputs, the Winograd path):
  *   a conv (kernel 1..5 x 1..5, stride 1..3, padding 0..2 per direction,
  *   groups 1, C or a divisor of C, output channels a multiple of groups,
  *   optional bias), then optionally BN and ReLU, then one of: nothing, max
@@ -29,11 +31,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t size) {
     cb_shape in = {1 + d[0] % 8, 1 + d[1] % 16, 1 + d[2] % 16};
     cb_conv_params p = {1 + d[3] % 5, 1 + d[4] % 5, 1 + d[5] % 3, 1 + (d[5] >> 2) % 3,
                         d[6] % 3, (d[6] >> 2) % 3, 1};
+    /* one input in 16: a 3x3 stride-1 conv wide and large enough for the
+     * Winograd path (>= 16 channels in and out, >= 14x14 out) */
+    const int wide = (d[0] & 0x78) == 0x78;
+    if (wide) {
+        in = (cb_shape){16 + d[0] % 8, 14 + d[1] % 16, 14 + d[2] % 16};
+        p.kh = p.kw = 3;
+        p.stride_h = p.stride_w = 1;
+    }
     int divisors[8], nd = 0;
     for (int g = 1; g <= in.c; g++)
         if (in.c % g == 0) divisors[nd++] = g;
     p.groups = (d[7] & 3) == 0 ? 1 : (d[7] & 3) == 1 ? in.c : divisors[(d[7] >> 2) % nd];
-    int cout = p.groups * (1 + d[8] % 4);
+    int cout = wide && p.groups == 1 ? 16 + d[8] % 8 : p.groups * (1 + d[8] % 4);
     int bias = d[9] & 1, bn = d[9] & 2, relu = d[9] & 4, tail = (d[9] >> 3) % 7;
     int threads = 1 + d[10] % 3;
     setenv("CB_FORCE_PORTABLE", d[11] & 1 ? "1" : "0", 1);
