@@ -119,7 +119,12 @@ verdict() {
     c=$1 t=$2
     if [ "$c" -eq 0 ]; then cw="costs unchanged"; elif [ "$c" -eq 1 ]; then cw="COSTS CHANGED"; else cw="cost check failed to run"; fi
     if [ "$t" -eq 0 ]; then tw="no significant slowdown"; elif [ "$t" -eq 1 ]; then tw="SLOWER"; else tw="time check failed to run"; fi
-    if [ "$c" -eq 2 ] || [ "$t" -eq 2 ]; then rc=2; elif [ "$c" -eq 1 ] || [ "$t" -eq 1 ]; then rc=1; else rc=0; fi
+    # anything but 0 and 1 (2, or a crash) means a check did not run: 2
+    case "$c$t" in
+        00) rc=0 ;;
+        01 | 10 | 11) rc=1 ;;
+        *) rc=2 ;;
+    esac
     if [ $rc -eq 0 ]; then word=PASS; else word=FAIL; fi
     echo "$prog: $word: $cw; $tw ($3)"
     exit $rc

@@ -15,6 +15,7 @@
 #   B 50 % slower                        -> SLOWER, exit 1
 #   B with other MACs                    -> COSTS CHANGED, exit 1
 #   a benchmark only B has               -> named, still PASS
+#   B's benchmark binary fails           -> exit 2, its log named
 #   no baseline, a bad CHECK_ROUNDS      -> exit 2
 # The revision cases need SOURCE_DIR to be a git checkout; they are skipped
 # (and say so) in a tarball.
@@ -49,6 +50,7 @@ if [ $list = 1 ]; then
     for n in $sel; do echo "$n"; done
     exit 0
 fi
+[ -z "${FAKE_FAIL:-}" ] || { echo "convblocks-bench: out of memory" >&2; exit 1; }
 {
     echo '{"context": {"host_name": "fake"}, "benchmarks": ['
     first=1
@@ -151,6 +153,7 @@ if [ -n "$rev" ]; then
         has stdout "MACs 1000 -> 3000" "B other MACs"
         has stdout "bench-check: FAIL: COSTS CHANGED; no significant slowdown" "B other MACs"
     }
+    check 2 "B fails to run" FAKE_FAIL=1 && has stderr "failed (see " "B fails to run"
     check 0 "new benchmark" FAKE_EXTRA=op/new/fast/8x8x8/t1/real_time && {
         has stdout "only in new: op/new/fast/8x8x8/t1/real_time" "new benchmark"
         has stdout "bench-check: PASS" "new benchmark"
