@@ -87,7 +87,7 @@ static wgeom geometry(const cb_fast_gemm *g) {
      * buffer (last) is read with aligned loads */
     size_t nb = (size_t)bt * w.TW;
     w.vstride = round16((size_t)w.C * nb);
-    w.mstride = round16((size_t)w.M * nb);
+    w.mstride = round16((size_t)w.M * nb + 8); /* a last group reads up to 7 tiles past */
     w.shared = 16 * w.vstride + 16 * w.mstride;
     w.per_thread = round16((size_t)w.prow * w.ldp + (size_t)CB_GEMM_KC * NC_MAX);
     return w;
@@ -233,29 +233,45 @@ __attribute__((target("avx2"))) static void in_tiles8(const float *P, int ldp, i
     }
 }
 
+/* A mask of the first n of 8 lanes (none for n <= 0, all for n >= 8). */
+__attribute__((target("avx2"))) static inline __m256i lanes(int n) {
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
 /* One output row of 8 tiles: interleave their left (a) and right (b)
- * outputs into 16 consecutive floats, add the residual, store. */
+ * outputs into 16 consecutive floats, add the residual, store the first
+ * `cols` (16 unless the row ends). */
 __attribute__((target("avx2"))) static inline void store_row16(float *y, const float *res,
-                                                               __m256 a, __m256 b, int relu_post) {
+                                                               __m256 a, __m256 b, int relu_post,
+                                                               int cols) {
     __m256 lo = _mm256_unpacklo_ps(a, b), hi = _mm256_unpackhi_ps(a, b);
     __m256 o0 = _mm256_permute2f128_ps(lo, hi, 0x20), o1 = _mm256_permute2f128_ps(lo, hi, 0x31);
+    const __m256i m0 = lanes(cols), m1 = lanes(cols - 8);
     if (res) {
-        o0 = _mm256_add_ps(o0, _mm256_loadu_ps(res));
-        o1 = _mm256_add_ps(o1, _mm256_loadu_ps(res + 8));
+        o0 = _mm256_add_ps(o0, cols >= 16 ? _mm256_loadu_ps(res) : _mm256_maskload_ps(res, m0));
+        o1 = _mm256_add_ps(o1, cols >= 16 ? _mm256_loadu_ps(res + 8)
+                                          : _mm256_maskload_ps(res + 8, m1));
     }
     if (relu_post) {
         o0 = _mm256_max_ps(o0, _mm256_setzero_ps());
         o1 = _mm256_max_ps(o1, _mm256_setzero_ps());
     }
-    _mm256_storeu_ps(y, o0);
-    _mm256_storeu_ps(y + 8, o1);
+    if (cols >= 16) {
+        _mm256_storeu_ps(y, o0);
+        _mm256_storeu_ps(y + 8, o1);
+    } else {
+        _mm256_maskstore_ps(y, m0, o0);
+        _mm256_maskstore_ps(y + 8, m1, o1);
+    }
 }
 
-/* 8 whole tiles of one output channel: m[xi * ms] -> the 2 x 16 outputs at
- * y (row stride ow); the second row only when it exists. */
+/* Up to 8 tiles of one output channel: m[xi * ms] -> the 2 x 16 outputs at
+ * y (row stride ow), of which the first `cols` columns exist; the second
+ * row only when it exists. */
 __attribute__((target("avx2"))) static void out_tiles8(const float *m, size_t ms, float bias,
                                                        const cb_fast_epi *e, float *y,
-                                                       const float *res, int ow, int two_rows) {
+                                                       const float *res, int ow, int two_rows,
+                                                       int cols) {
     __m256 s0[4], s1[4];
     for (int j = 0; j < 4; j++) {
         __m256 m0 = _mm256_loadu_ps(m + (size_t)j * ms), m1 = _mm256_loadu_ps(m + (size_t)(4 + j) * ms);
@@ -275,8 +291,8 @@ __attribute__((target("avx2"))) static void out_tiles8(const float *m, size_t ms
         y10 = _mm256_max_ps(y10, zero);
         y11 = _mm256_max_ps(y11, zero);
     }
-    store_row16(y, res, y00, y01, e->relu_post);
-    if (two_rows) store_row16(y + ow, res ? res + ow : NULL, y10, y11, e->relu_post);
+    store_row16(y, res, y00, y01, e->relu_post, cols);
+    if (two_rows) store_row16(y + ow, res ? res + ow : NULL, y10, y11, e->relu_post, cols);
 }
 #endif
 
@@ -305,11 +321,12 @@ static void band(const cb_fast_gemm *g, const wgeom *w, int b, const float *x, f
                 continue;
             }
             const float *src = xc + (size_t)ir * w->W;
-            int j = 0;
-            for (; j < w->pw; j++) pr[j] = 0.0f;
-            for (int ic = 0; ic < w->W && j < w->ldp; ic++, j++)
-                pr[j] = g->in_relu && src[ic] < 0.0f ? 0.0f : src[ic];
-            for (; j < w->ldp; j++) pr[j] = 0.0f;
+            memset(pr, 0, sizeof(float) * (size_t)w->pw);
+            if (g->in_relu)
+                for (int ic = 0; ic < w->W; ic++) pr[w->pw + ic] = src[ic] > 0.0f ? src[ic] : 0.0f;
+            else
+                memcpy(pr + w->pw, src, sizeof(float) * (size_t)w->W);
+            memset(pr + w->pw + w->W, 0, sizeof(float) * (size_t)(w->ldp - w->pw - w->W));
         }
         float *vc = V + (size_t)c * nba;
         for (int br = 0; br < nbr; br++) {
@@ -338,7 +355,6 @@ static void band(const cb_fast_gemm *g, const wgeom *w, int b, const float *x, f
 
     /* 3. output transform with the epilogue */
     const size_t oplane = (size_t)w->OH * w->OW;
-    const int full = w->OW / 2; /* tiles whose two columns both exist */
 #pragma omp for schedule(static)
     for (int m = 0; m < w->M; m++) {
         const float bias = g->bias[m];
@@ -351,9 +367,12 @@ static void band(const cb_fast_gemm *g, const wgeom *w, int b, const float *x, f
             int tj = 0;
 #ifdef CB_X86
             if (avx2)
-                for (; tj + 8 <= full; tj += 8)
+                /* the last group's stores are masked at the row's end (M has
+                 * room: reading a few tiles past the row is harmless) */
+                for (; tj < TW; tj += 8)
                     out_tiles8(mr + tj, w->mstride, bias, e, ym + (size_t)oy * w->OW + 2 * tj,
-                               rm ? rm + (size_t)oy * w->OW + 2 * tj : NULL, w->OW, two);
+                               rm ? rm + (size_t)oy * w->OW + 2 * tj : NULL, w->OW, two,
+                               w->OW - 2 * tj);
 #endif
             for (; tj < TW; tj++) {
                 float t[2][2];
