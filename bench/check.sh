@@ -27,8 +27,9 @@
 # minute (the same build's depthwise op measured 355 us in one round and
 # 1580 us in the next), while the two repetitions of one run agree to a few
 # per cent. Runs of whole sets put ~30 s between A's and B's sample of a
-# benchmark and a deliberately 30 %-slower kernel went unflagged; runs a
-# fraction of a second apart see the same load.
+# benchmark; runs of one benchmark put a fraction of a second, so both sides
+# sample the same load. That keeps the comparison fair; it does not make a
+# small change visible under heavy load (bench/README.md says what it resolves).
 #
 # What is timed: every op, every canonical block and every network, fast
 # kernels at their canonical shapes, with CHECK_THREADS threads (default 1):
