@@ -290,6 +290,26 @@ static void test_depthwise_wide(void **state) {
                 ran++;
             }
     assert_true(ran >= 50);
+    /* unequal strides and paddings: only a horizontal stride of 2 may take
+     * the stride-2 kernel, only 1 x 1 the stride-1 one */
+    static const cb_conv_params odd[] = {
+        {3, 3, 2, 1, 1, 0, 0}, {3, 3, 1, 2, 0, 1, 0}, {3, 3, 3, 2, 1, 1, 0}, {3, 3, 2, 1, 1, 1, 0},
+        {3, 3, 1, 2, 2, 1, 0}, {3, 3, 2, 3, 0, 2, 0}};
+    for (size_t k = 0; k < sizeof odd / sizeof odd[0]; k++)
+        for (int wi = 0; wi < 2; wi++) {
+            const int c = 5, wd = wi ? 41 : 13;
+            cb_conv_params p = odd[k];
+            p.groups = c;
+            cb_graph *g = cb_graph_new("dwodd", (cb_shape){c, 9, wd});
+            int v = cb_graph_conv(g, "dw", 0, c, p, true);
+            cb_graph_relu(g, "r", cb_graph_bn(g, "bn", v));
+            char what[96];
+            snprintf(what, sizeof what, "dw 3x3 9x%d stride %d,%d pad %d,%d", wd, p.stride_h,
+                     p.stride_w, p.pad_h, p.pad_w);
+            run_result r = check_graph(g, 1 + (int)k % 2, what);
+            result_free(&r);
+            cb_graph_free(g);
+        }
 }
 
 /* ReLU -> depthwise / ReLU -> 1x1 / ReLU -> 3x3: the ReLU is applied while packing. */

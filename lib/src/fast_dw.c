@@ -730,8 +730,8 @@ void cb_fast_dw_run(const cb_fast_dw *d, const float *x, float *y, const cb_fast
     const size_t plane_floats = (per_thread - (size_t)geometry(d, 1).ld - 32) / 2;
     const int chunk = 4, nchunks = (C + chunk - 1) / chunk;
 #ifdef CB_X86
-    const int s1 = d->p.stride_w == 1 && d->p.stride_h == 1;
-    if (avx2 && kh == 3 && kw == 3 && !d->in_relu && (!s1 || d->in.w >= CB_DW_INPLACE_MIN_W)) {
+    const int s1 = d->p.stride_w == 1 && d->p.stride_h == 1, s2 = d->p.stride_w == 2;
+    if (avx2 && kh == 3 && kw == 3 && !d->in_relu && (s2 || (s1 && d->in.w >= CB_DW_INPLACE_MIN_W))) {
         const dw_inplace_fn fn = s1 ? pick_ip_3x3s1(e) : pick_ip_3x3s2(e);
 #pragma omp parallel num_threads(threads)
         {
