@@ -278,7 +278,8 @@ CB_AI void body_3x3s2(const cb_fast_dw *d, plane_geom g, const float *P, const f
 
 /* Lanes whose column c0 + lane lies in [0, W). */
 CB_AI __m256i col_mask(int c0, int W) {
-    const __m256i c = _mm256_add_epi32(_mm256_set1_epi32(c0), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    const __m256i c =
+        _mm256_add_epi32(_mm256_set1_epi32(c0), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
     return _mm256_and_si256(_mm256_cmpgt_epi32(c, _mm256_set1_epi32(-1)),
                             _mm256_cmpgt_epi32(_mm256_set1_epi32(W), c));
 }
@@ -307,7 +308,8 @@ CB_AI void ip_rows_s1(const float *const *r, int c, const __m256 *w, const int m
             for (int n = 0; n < N; n++) {
                 const int u = k - n;
                 if (u < 0 || u > 2) continue;
-                o[n] = u == 0 && v == 0 ? _mm256_mul_ps(w[v], x) : _mm256_fmadd_ps(w[u * 3 + v], x, o[n]);
+                o[n] = u == 0 && v == 0 ? _mm256_mul_ps(w[v], x)
+                                        : _mm256_fmadd_ps(w[u * 3 + v], x, o[n]);
             }
         }
 }
@@ -378,7 +380,8 @@ CB_AI void ip_3x3s1(const cb_fast_dw *d, const float *xc, const float *zrow, con
     if (jhi > OW / 8 * 8) jhi = OW / 8 * 8;
     if (jhi < jlo) jhi = jlo;
     int i = 0;
-    for (; i + 4 <= OH; i += 4) ip_pass_s1(d, xc, zrow, w, vb, resc, yc, i, jlo, jhi, 4, rp, hr, rq);
+    for (; i + 4 <= OH; i += 4)
+        ip_pass_s1(d, xc, zrow, w, vb, resc, yc, i, jlo, jhi, 4, rp, hr, rq);
     if (i + 2 <= OH) {
         ip_pass_s1(d, xc, zrow, w, vb, resc, yc, i, jlo, jhi, 2, rp, hr, rq);
         i += 2;
@@ -443,8 +446,9 @@ CB_AI __m256 row1_3x3(const float *r0, const float *r1, const float *r2, const _
  * only one to three chunks per row the 4-row kernel's 9-long chains leave
  * too little independent work per pass (measured 8-14% slower at 14 and
  * 19 columns; 3% faster at 28, 17% at 56). */
-CB_AI void body_3x3s1_narrow(const cb_fast_dw *d, plane_geom g, const float *P, const float *wc, float bias,
-                      const float *resc, float *yc, const int rp, const int hr, const int rq) {
+CB_AI void body_3x3s1_narrow(const cb_fast_dw *d, plane_geom g, const float *P, const float *wc,
+                             float bias, const float *resc, float *yc, const int rp, const int hr,
+                             const int rq) {
     const int OH = d->out.h, OW = d->out.w, full = OW / 8 * 8, plane = OH * OW;
     const size_t ld = (size_t)g.ld;
     __m256 w[9];
@@ -576,7 +580,8 @@ CB_AI void ip_pass_s2(const cb_fast_dw *d, const float *xc, const float *zrow, c
     const int nr = (OW - jhi + 7) / 8, ne = jlo / 8 + nr;
     for (int k = 0; k < ne; k++) {
         /* right ends first, then left */
-        const int j = k < nr ? jhi + 8 * k : 8 * (k - nr), b = 2 * j - pw, n = OW - j < 8 ? OW - j : 8;
+        const int j = k < nr ? jhi + 8 * k : 8 * (k - nr), b = 2 * j - pw;
+        const int n = OW - j < 8 ? OW - j : 8;
         __m256i mk[4];
         if (k >= CB_DW_EDGES) masks_s2(b, W, mk);
         __m256 o[2];
@@ -613,7 +618,8 @@ CB_AI void ip_3x3s2(const cb_fast_dw *d, const float *xc, const float *zrow, con
      * tensor's end in the last channel, which therefore keeps that column
      * inside the row too. */
     const int last = strict ? 17 : 16;
-    int jlo = (pw + 15) / 16 * 8, jhi = W - 1 - last + pw >= 0 ? (W - 1 - last + pw) / 16 * 8 + 8 : 0;
+    int jlo = (pw + 15) / 16 * 8;
+    int jhi = W - 1 - last + pw >= 0 ? (W - 1 - last + pw) / 16 * 8 + 8 : 0;
     if (jlo > OW / 8 * 8) jlo = OW / 8 * 8;
     if (jhi > OW / 8 * 8) jhi = OW / 8 * 8;
     if (jhi < jlo) jhi = jlo;
@@ -731,7 +737,8 @@ void cb_fast_dw_run(const cb_fast_dw *d, const float *x, float *y, const cb_fast
     const int chunk = 4, nchunks = (C + chunk - 1) / chunk;
 #ifdef CB_X86
     const int s1 = d->p.stride_w == 1 && d->p.stride_h == 1, s2 = d->p.stride_w == 2;
-    if (avx2 && kh == 3 && kw == 3 && !d->in_relu && (s2 || (s1 && d->in.w >= CB_DW_INPLACE_MIN_W))) {
+    const int inplace = s2 || (s1 && d->in.w >= CB_DW_INPLACE_MIN_W);
+    if (avx2 && kh == 3 && kw == 3 && !d->in_relu && inplace) {
         const dw_inplace_fn fn = s1 ? pick_ip_3x3s1(e) : pick_ip_3x3s2(e);
 #pragma omp parallel num_threads(threads)
         {
