@@ -645,23 +645,25 @@ typedef void (*dw_inplace_fn)(const cb_fast_dw *, const float *, const float *, 
         const float *resc, float *yc, int strict) {                                               \
         body(d, xc, zrow, wc, bias, resc, yc, strict, rp, hr, rq);                                \
     }
-#define CB_IP_VARIANTS(body)                                                                      \
-    CB_IP_VARIANT(body, 0, 0, 0)                                                                  \
-    CB_IP_VARIANT(body, 1, 0, 0)                                                                  \
-    CB_IP_VARIANT(body, 0, 1, 0)                                                                  \
-    CB_IP_VARIANT(body, 1, 1, 0)                                                                  \
-    CB_IP_VARIANT(body, 0, 0, 1)                                                                  \
-    CB_IP_VARIANT(body, 1, 0, 1)                                                                  \
-    CB_IP_VARIANT(body, 0, 1, 1)                                                                  \
-    CB_IP_VARIANT(body, 1, 1, 1)                                                                  \
-    static dw_inplace_fn pick_##body(const cb_fast_epi *e) {                                      \
-        static const dw_inplace_fn fns[8] = {body##_000, body##_100, body##_010, body##_110,      \
-                                             body##_001, body##_101, body##_011, body##_111};     \
+/* The eight epilogue variants of a body (ReLU before the residual, the
+ * residual add, ReLU after it) and pick_<body>(e), which returns the one
+ * the epilogue asks for; VARIANT stamps out one, fn_t is their type. */
+#define CB_EPI_VARIANTS(VARIANT, fn_t, body)                                                      \
+    VARIANT(body, 0, 0, 0)                                                                        \
+    VARIANT(body, 1, 0, 0)                                                                        \
+    VARIANT(body, 0, 1, 0)                                                                        \
+    VARIANT(body, 1, 1, 0)                                                                        \
+    VARIANT(body, 0, 0, 1)                                                                        \
+    VARIANT(body, 1, 0, 1)                                                                        \
+    VARIANT(body, 0, 1, 1)                                                                        \
+    VARIANT(body, 1, 1, 1)                                                                        \
+    static fn_t pick_##body(const cb_fast_epi *e) {                                               \
+        static const fn_t fns[8] = {body##_000, body##_100, body##_010, body##_110,               \
+                                    body##_001, body##_101, body##_011, body##_111};              \
         return fns[(e->relu_pre ? 1 : 0) + (e->res ? 2 : 0) + (e->relu_post ? 4 : 0)];            \
     }
-CB_IP_VARIANTS(ip_3x3s1)
-CB_IP_VARIANTS(ip_3x3s2)
-#undef CB_IP_VARIANTS
+CB_EPI_VARIANTS(CB_IP_VARIANT, dw_inplace_fn, ip_3x3s1)
+CB_EPI_VARIANTS(CB_IP_VARIANT, dw_inplace_fn, ip_3x3s2)
 #undef CB_IP_VARIANT
 
 typedef void (*dw_channel_fn)(const cb_fast_dw *, plane_geom, const float *, const float *, float,
@@ -676,24 +678,10 @@ typedef void (*dw_channel_fn)(const cb_fast_dw *, plane_geom, const float *, con
         const float *resc, float *yc) {                                                           \
         body(d, g, P, wc, bias, resc, yc, rp, hr, rq);                                            \
     }
-#define CB_DW_VARIANTS(body)                                                                      \
-    CB_DW_VARIANT(body, 0, 0, 0)                                                                  \
-    CB_DW_VARIANT(body, 1, 0, 0)                                                                  \
-    CB_DW_VARIANT(body, 0, 1, 0)                                                                  \
-    CB_DW_VARIANT(body, 1, 1, 0)                                                                  \
-    CB_DW_VARIANT(body, 0, 0, 1)                                                                  \
-    CB_DW_VARIANT(body, 1, 0, 1)                                                                  \
-    CB_DW_VARIANT(body, 0, 1, 1)                                                                  \
-    CB_DW_VARIANT(body, 1, 1, 1)                                                                  \
-    static dw_channel_fn pick_##body(const cb_fast_epi *e) {                                      \
-        static const dw_channel_fn fns[8] = {body##_000, body##_100, body##_010, body##_110,      \
-                                             body##_001, body##_101, body##_011, body##_111};     \
-        return fns[(e->relu_pre ? 1 : 0) + (e->res ? 2 : 0) + (e->relu_post ? 4 : 0)];            \
-    }
-CB_DW_VARIANTS(body_3x3s1)
-CB_DW_VARIANTS(body_3x3s2)
-#undef CB_DW_VARIANTS
+CB_EPI_VARIANTS(CB_DW_VARIANT, dw_channel_fn, body_3x3s1)
+CB_EPI_VARIANTS(CB_DW_VARIANT, dw_channel_fn, body_3x3s2)
 #undef CB_DW_VARIANT
+#undef CB_EPI_VARIANTS
 
 /* Any kernel size, horizontal stride 1 or 2 (split plane for 2). */
 __attribute__((target("avx2,fma"))) static void channel_generic(const cb_fast_dw *d, plane_geom g,
