@@ -409,6 +409,14 @@ static cJSON *cost_json(const series *s) {
  * new benchmark has nothing to be compared with. A benchmark that failed in
  * NEW (error_occurred) fails the check: its work could not be counted.
  * Returns the exit status. */
+
+/* Print a JSON report and free it. */
+static void emit_json(cJSON *o) {
+    char *text = cJSON_Print(o);
+    if (text) puts(text);
+    cJSON_free(text);
+    cJSON_Delete(o);
+}
 static int cost_only(bench_file *base, bench_file *new_, const char *const paths[2], bool json) {
     size_t compared = 0, changed = 0, errors = 0, only_base = 0, only_new = 0;
     cJSON *o = json ? cJSON_CreateObject() : NULL, *changes = NULL, *errs = NULL;
@@ -475,10 +483,7 @@ static int cost_only(bench_file *base, bench_file *new_, const char *const paths
         cJSON_AddNumberToObject(o, "compared", (double)compared);
         cJSON_AddNumberToObject(o, "cost_changes", (double)changed);
         cJSON_AddNumberToObject(o, "errors", (double)errors);
-        char *text = cJSON_Print(o);
-        if (text) puts(text);
-        cJSON_free(text);
-        cJSON_Delete(o);
+        emit_json(o);
     } else {
         printf("\n%zu compared: %zu cost change%s, %zu failed in new; %zu only in new\n", compared,
                changed, changed == 1 ? "" : "s", errors, only_new);
@@ -637,10 +642,7 @@ int main(int argc, char **argv) {
         cJSON_AddNumberToObject(o, "regressions", (double)nreg);
         cJSON_AddNumberToObject(o, "faster", (double)nfast);
         cJSON_AddNumberToObject(o, "cost_changes", (double)ncost);
-        char *s = cJSON_Print(o);
-        if (s) puts(s);
-        cJSON_free(s);
-        cJSON_Delete(o);
+        emit_json(o);
     } else {
         size_t w = 9;
         for (size_t i = 0; i < nres; i++) {
