@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <cmocka.h>
 
 #include "convblocks/block.h"
@@ -86,6 +87,22 @@ static void check_block_case(const char *name) {
     cb_graph_free(g);
     cb_tensor_free(&x);
     cb_tensor_free(&want);
+}
+
+/* The tables' thousands separators (cost.h), against hand-written strings;
+ * a buffer too small keeps whole digits and stays terminated. */
+static void test_format_count(void **state) {
+    (void)state;
+    char buf[32];
+    assert_string_equal(cb_format_count(0, buf, sizeof buf), "0");
+    assert_string_equal(cb_format_count(999, buf, sizeof buf), "999");
+    assert_string_equal(cb_format_count(1000, buf, sizeof buf), "1,000");
+    assert_string_equal(cb_format_count(22855952, buf, sizeof buf), "22,855,952");
+    assert_string_equal(cb_format_count(UINT64_MAX, buf, sizeof buf), "18,446,744,073,709,551,615");
+    char small[6];
+    cb_format_count(1234567, small, sizeof small);
+    assert_int_equal(strlen(small), 4);
+    assert_string_equal(small, "1,23");
 }
 
 static void test_blocks_golden(void **state) {
@@ -329,6 +346,7 @@ static void test_parameter_keys(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_format_count),
         cmocka_unit_test(test_blocks_golden),
         cmocka_unit_test(test_counted_macs_every_block),
         cmocka_unit_test(test_inception_simple_is_grouped_with_3_groups),

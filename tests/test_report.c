@@ -142,18 +142,6 @@ static int col(const csv *t, const char *name) {
 static const char *cell(const csv *t, int r, const char *name) { return t->cells[r][col(t, name)]; }
 static uint64_t cell_u64(const csv *t, int r, const char *name) { return strtoull(cell(t, r, name), NULL, 10); }
 
-static const char *commas(uint64_t v, char *buf, size_t n) {
-    char tmp[32];
-    int len = snprintf(tmp, sizeof tmp, "%llu", (unsigned long long)v);
-    size_t o = 0;
-    for (int i = 0; i < len && o + 2 < n; i++) {
-        if (i > 0 && (len - i) % 3 == 0) buf[o++] = ',';
-        buf[o++] = tmp[i];
-    }
-    buf[o] = '\0';
-    return buf;
-}
-
 /* ---------------------------------------------------------------- the PNG check */
 
 static uint32_t crc_table[256];
@@ -469,9 +457,9 @@ static void test_page_shows_the_cost_commands_numbers(void **state) {
     char *page = (char *)slurp(p, NULL);
     assert_non_null(page);
     snprintf(needle, sizeof needle, "<td>mobilenet</td><td>64x56x56</td><td>128x56x56</td><td class=\"n\">%s</td>",
-             commas((uint64_t)macs, buf, sizeof buf));
+             cb_format_count((uint64_t)macs, buf, sizeof buf));
     if (!strstr(page, needle)) fail_msg("index.html lacks the row start %s", needle);
-    snprintf(needle, sizeof needle, "<td class=\"n\">%s</td>", commas((uint64_t)params, buf, sizeof buf));
+    snprintf(needle, sizeof needle, "<td class=\"n\">%s</td>", cb_format_count((uint64_t)params, buf, sizeof buf));
     assert_non_null(strstr(page, needle));
     /* self-contained: images inline, nothing fetched from elsewhere */
     assert_non_null(strstr(page, "src=\"data:image/png;base64,"));
