@@ -115,9 +115,17 @@ run() {
     fi
 }
 
-# verdict COST_RC TIME_RC HOW: the summary line, and exit with the status.
-verdict() {
-    c=$1 t=$2
+# judge TIMES_A TIMES_B WHAT HOW: the time comparison of B against A, the
+# exact cost comparison of B against the baseline, the summary line, and
+# exit with the status.
+judge() {
+    echo "== times: $3"
+    "$compare" "$1" "$2" --threshold "$threshold" --alpha "$alpha"
+    t=$?
+    echo
+    echo "== costs: the working tree's runs vs $baseline"
+    "$compare" --cost-only "$baseline" "$2"
+    c=$?
     if [ "$c" -eq 0 ]; then cw="costs unchanged"; elif [ "$c" -eq 1 ]; then cw="COSTS CHANGED"; else cw="cost check failed to run"; fi
     if [ "$t" -eq 0 ]; then tw="no significant slowdown"; elif [ "$t" -eq 1 ]; then tw="SLOWER"; else tw="time check failed to run"; fi
     # anything but 0 and 1 (2, or a crash) means a check did not run: 2
@@ -127,7 +135,7 @@ verdict() {
         *) rc=2 ;;
     esac
     if [ $rc -eq 0 ]; then word=PASS; else word=FAIL; fi
-    echo "$prog: $word: $cw; $tw ($3)"
+    echo "$prog: $word: $cw; $tw ($4)"
     exit $rc
 }
 
@@ -135,14 +143,8 @@ if [ -n "$why" ]; then
     echo "$prog: warning: $why: comparing with its stored times instead, which on a shared machine drift by 10-50 % with the load, so a pass or a failure may be the load's, not the code's" >&2
     echo "$prog: running the default benchmark set (a few minutes)" >&2
     run "$bench" "$out/new.json"
-    echo "== times: $baseline (stored) vs the working tree"
-    "$compare" "$baseline" "$out/new.json" --threshold "$threshold" --alpha "$alpha"
-    time_rc=$?
-    echo
-    echo "== costs"
-    "$compare" --cost-only "$baseline" "$out/new.json"
-    cost_rc=$?
-    verdict $cost_rc $time_rc "stored times: unreliable on a shared machine"
+    judge "$baseline" "$out/new.json" "$baseline (stored) vs the working tree" \
+        "stored times: unreliable on a shared machine"
 fi
 
 if [ "$dirty" = true ]; then
@@ -202,11 +204,5 @@ while [ "$i" -le "$rounds" ] || [ "$i" -le "$net_rounds" ]; do
     if [ "$i" -le "$net_rounds" ]; then one_set nets "$net_flags" "$i"; fi
     i=$((i + 1))
 done
-echo "== times: A ($rev) vs B (the working tree), interleaved"
-"$compare" "$alist" "$blist" --threshold "$threshold" --alpha "$alpha"
-time_rc=$?
-echo
-echo "== costs: the working tree's runs vs $baseline"
-"$compare" --cost-only "$baseline" "$blist"
-cost_rc=$?
-verdict $cost_rc $time_rc "interleaved A/B against the baseline's revision"
+judge "$alist" "$blist" "A ($rev) vs B (the working tree), interleaved" \
+    "interleaved A/B against the baseline's revision"
