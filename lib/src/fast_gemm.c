@@ -606,10 +606,10 @@ typedef struct {
     void (*pack)(const cb_fast_gemm *, const float *, int, int, int, int, float *);
 } kernels;
 
-static kernels pick_kernels(void) {
+static kernels pick_kernels(int avx2) {
     kernels k = {kernel_c, kernel_c, kernel_c, pack_b_c};
 #ifdef CB_X86
-    if (cb_fast_use_avx2()) {
+    if (avx2) {
         k.kern = kernel_avx2;
         k.kern8 = kernel8_avx2;
         k.narrow = kernel_narrow_avx2;
@@ -664,7 +664,7 @@ static void gemm_part(const cb_fast_gemm *g, const kernels *kz, const float *xg,
 }
 
 void cb_fast_gemm_plain(const float *apack, int M, int K, const float *b, int N, float *c,
-                        float *bp) {
+                        float *bp, int avx2) {
     cb_fast_gemm g;
     memset(&g, 0, sizeof g);
     g.M = M;
@@ -673,7 +673,7 @@ void cb_fast_gemm_plain(const float *apack, int M, int K, const float *b, int N,
     g.groups = 1;
     g.direct = 1;
     g.in = (cb_shape){K, 1, N};
-    const kernels kz = pick_kernels();
+    const kernels kz = pick_kernels(avx2);
     gemm_part(&g, &kz, b, c, apack, NULL, NULL, 0, 0, 0, (N + NR - 1) / NR, 0, (M + MR - 1) / MR,
               bp);
 }
@@ -692,7 +692,7 @@ void cb_fast_gemm_run(const cb_fast_gemm *g, const float *x, float *y, const cb_
         cb_fast_wino_run(g, x, y, e, threads, ws);
         return;
     }
-    const kernels kz = pick_kernels();
+    const kernels kz = pick_kernels(cb_fast_use_avx2());
     const int M = g->M, K = g->K, N = g->N;
     const int mpan = (M + MR - 1) / MR, npan = (N + NR - 1) / NR;
     const size_t in_plane = (size_t)g->in.h * g->in.w, out_plane = (size_t)N;

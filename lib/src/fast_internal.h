@@ -90,9 +90,10 @@ void cb_fast_gemm_run(const cb_fast_gemm *g, const float *x, float *y, const cb_
  * ceil(M/MR) * MR * K floats. */
 void cb_fast_pack_a(const float *w, int M, int K, float *dst);
 /* c[M x N] = A * b[K x N] (row-major, row stride N), A packed by
- * cb_fast_pack_a; one thread, no epilogue; bp: cb_fast_gemm_workspace(1) floats. */
+ * cb_fast_pack_a; one thread, no epilogue; bp: cb_fast_gemm_workspace(1)
+ * floats; avx2: cb_fast_use_avx2() as the caller read it once per run. */
 void cb_fast_gemm_plain(const float *apack, int M, int K, const float *b, int N, float *c,
-                        float *bp);
+                        float *bp, int avx2);
 
 /* ---- 3x3 stride-1 convs by Winograd F(2x2, 3x3) (fast_wino.c) ---- */
 /* Whether g (its shape and conv filled in) should run as Winograd. */

@@ -351,7 +351,7 @@ static void band(const cb_fast_gemm *g, const wgeom *w, int b, const float *x, f
 #pragma omp for schedule(dynamic, 1)
     for (int xi = 0; xi < 16; xi++)
         cb_fast_gemm_plain(g->upack + xi * per, w->M, w->C, V + xi * w->vstride, nba,
-                           Mo + xi * w->mstride, bp);
+                           Mo + xi * w->mstride, bp, avx2);
 
     /* 3. output transform with the epilogue */
     const size_t oplane = (size_t)w->OH * w->OW;
