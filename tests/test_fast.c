@@ -198,13 +198,15 @@ static void test_conv_sweep(void **state) {
     assert_true(ran >= 150);
 }
 
-/* Sizes that cross the GEMM blocking: K > KC (320), M > MC (96), N > NC (192),
- * and an im2col K that is not a multiple of anything. */
+/* Sizes that cross the GEMM blocking: K > KC_ONE (512, so two K blocks),
+ * K in (KC, KC_ONE] (one K block of more than KC rows), M > MC (96),
+ * N > NC (192), and an im2col K that is not a multiple of anything. */
 static void test_conv_blocking(void **state) {
     (void)state;
     static const conv_case cases[] = {
-        {400, 100, 15, 15, 1, 1, 0, 1, 0, 1, 1},  /* K, M and N all blocked; direct 1x1 */
-        {40, 7, 16, 16, 3, 1, 1, 1, 1, 1, 0},     /* im2col K = 360 */
+        {600, 100, 15, 15, 1, 1, 0, 1, 0, 1, 1},  /* K, M and N all blocked; direct 1x1 */
+        {400, 100, 15, 15, 1, 1, 0, 1, 0, 1, 1},  /* K = 400: one K block, M and N blocked */
+        {60, 7, 16, 16, 3, 1, 1, 1, 1, 1, 0},     /* im2col K = 540 */
         {33, 97, 21, 10, 3, 2, 1, 1, 0, 1, 1},    /* stride 2, odd everything */
         {64, 64, 20, 20, 1, 2, 0, 1, 0, 1, 1},    /* 1x1 stride 2 (the Xception shortcut) */
         {24, 24, 9, 9, 3, 1, 1, 3, 0, 1, 1},      /* groups 3 (inception_grouped) */
@@ -213,8 +215,8 @@ static void test_conv_blocking(void **state) {
         {6, 6, 8, 8, 1, 1, 0, 1, 1, 0, 0},        /* exactly one tile */
         {10, 12, 6, 4, 1, 1, 0, 1, 0, 1, 1},      /* N = 24: a last panel of exactly 8 columns */
         {64, 70, 7, 7, 1, 1, 0, 1, 0, 1, 1},      /* N = 49 (the 7x7 layers): rows split across threads */
-        {400, 13, 7, 7, 1, 1, 0, 1, 1, 1, 1},     /* N = 49 over two K blocks: the narrow kernel accumulates */
-        {330, 8, 1, 3, 1, 1, 0, 1, 0, 0, 1},      /* N = 3, two K blocks, a 2-row edge panel */
+        {600, 13, 7, 7, 1, 1, 0, 1, 1, 1, 1},     /* N = 49 over two K blocks: the narrow kernel accumulates */
+        {530, 8, 1, 3, 1, 1, 0, 1, 0, 0, 1},      /* N = 3, two K blocks, a 2-row edge panel */
         {3, 16, 40, 70, 3, 2, 1, 1, 0, 1, 1},     /* stride 2, rows of 35: 16-column runs inside a row */
         {8, 12, 9, 67, 5, 2, 2, 1, 1, 0, 1},      /* stride 2, 5x5, pad 2, odd width */
     };

@@ -58,6 +58,9 @@ typedef struct {
 #ifndef CB_GEMM_KC
 #define CB_GEMM_KC 320  /* max rows of K per block (the K loop is split evenly) */
 #endif
+#ifndef CB_GEMM_KC_ONE
+#define CB_GEMM_KC_ONE 512 /* ...but a K up to this is one block (fast_gemm.c k_block) */
+#endif
 #ifndef CB_GEMM_NC
 #define CB_GEMM_NC 192  /* columns of B per packed block */
 #endif
