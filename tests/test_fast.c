@@ -10,6 +10,7 @@
  * CTest runs this program twice: as is (AVX2/FMA kernels on this machine)
  * and with CB_FORCE_PORTABLE=1 (the portable C kernels).
  */
+#define _POSIX_C_SOURCE 200809L /* setenv, unsetenv */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -312,6 +313,73 @@ static void test_depthwise_wide(void **state) {
             result_free(&r);
             cb_graph_free(g);
         }
+}
+
+/* The 3x3 depthwise kernels come in two layouts (fast_dw.c): one channel
+ * at a time vectorised along rows, and 8 channels per vector (the blocked
+ * path, chosen by output width). CB_DW_PATH forces one; each case runs
+ * under both (the portable build ignores it) and with the choice left to
+ * the library. Channels 1..17 and around multiples of 8 (the blocked path
+ * pads the last group's lanes), sizes around and below the 8-pixel chunks,
+ * strides 1 and 2 (also unequal), padding 0/1/2, every epilogue (bias, ReLU
+ * before and after a residual add) and a fused input ReLU, 1..3 threads. */
+static void dw_path_case(int c, int h, int w, cb_conv_params p, int mode, int threads) {
+    const int in_relu = mode & 8, relu_pre = mode & 1, add = (mode & 6) != 0,
+              relu_post = (mode & 6) == 4;
+    cb_graph *g = cb_graph_new("dwpath", (cb_shape){c, h, w});
+    cb_shape out;
+    if (cb_conv_check(cb_graph_input_shape(g), c, &p, &out, NULL) != CB_OK) {
+        cb_graph_free(g);
+        return;
+    }
+    int src = in_relu ? cb_graph_relu(g, "r0", 0) : 0;
+    /* the residual: the input itself, or a second conv of the output's shape */
+    int skip = 0;
+    if (add && (out.h != h || out.w != w)) skip = cb_graph_conv(g, "dw2", 0, c, p, false);
+    int v = cb_graph_conv(g, "dw", src, c, p, (mode & 16) != 0);
+    v = cb_graph_bn(g, "bn", v);
+    if (relu_pre) v = cb_graph_relu(g, "r1", v);
+    if (add) v = cb_graph_add(g, "add", v, skip);
+    if (relu_post) cb_graph_relu(g, "r2", v);
+    static const char *const paths[] = {"blocked", "rows", NULL};
+    run_result r[3];
+    for (int k = 0; k < 3; k++) {
+        if (paths[k])
+            setenv("CB_DW_PATH", paths[k], 1);
+        else
+            unsetenv("CB_DW_PATH");
+        char what[128];
+        snprintf(what, sizeof what, "dw 3x3 %dx%dx%d s%d,%d p%d,%d mode %d path %s", c, h, w,
+                 p.stride_h, p.stride_w, p.pad_h, p.pad_w, mode, paths[k] ? paths[k] : "auto");
+        r[k] = check_graph(g, threads, what);
+    }
+    unsetenv("CB_DW_PATH");
+    for (int k = 0; k < 3; k++) result_free(&r[k]);
+    cb_graph_free(g);
+}
+
+static void test_depthwise_paths(void **state) {
+    (void)state;
+    static const int sizes[] = {1, 2, 3, 7, 13, 14, 19};
+    static const int extra_chans[] = {23, 24, 25, 31, 32, 33, 40};
+    int ran = 0;
+    for (int i = 0; i < 420; i++) {
+        const int c = i < 340 ? 1 + i % 17 : extra_chans[i % 7];
+        const int h = sizes[(i * 3 + i / 17) % 7], w = sizes[(i * 5 + 2 + i / 7) % 7];
+        const int s = 1 + (i / 2) % 2, pad = (i / 3 + i / 17) % 3;
+        cb_conv_params p = cb_conv_square(3, s, pad, c);
+        if (i % 11 == 5) p.stride_h = 3 - s; /* unequal strides */
+        if (i % 13 == 7) p.pad_h = (pad + 1) % 3; /* unequal padding */
+        const int mode = (i * 7 + i / 5) % 32;
+        dw_path_case(c, h, w, p, mode, 1 + i % 3);
+        ran++;
+    }
+    /* wider planes, where the library picks the row kernels itself */
+    for (int i = 0; i < 12; i++) {
+        cb_conv_params p = cb_conv_square(3, 1 + i % 2, i % 3, 9 + i);
+        dw_path_case(9 + i, 5 + i % 4, 30 + 3 * i, p, (i * 5) % 32, 1 + i % 2);
+    }
+    assert_true(ran >= 400);
 }
 
 /* ReLU -> depthwise / ReLU -> 1x1 / ReLU -> 3x3: the ReLU is applied while packing. */
@@ -665,6 +733,7 @@ int main(void) {
         cmocka_unit_test(test_conv_blocking),
         cmocka_unit_test(test_depthwise_sweep),
         cmocka_unit_test(test_depthwise_wide),
+        cmocka_unit_test(test_depthwise_paths),
         cmocka_unit_test(test_input_relu_fusion),
         cmocka_unit_test(test_epilogue_combinations),
         cmocka_unit_test(test_winograd),

@@ -1,9 +1,34 @@
-/* fast_dw.c — depthwise convolution (one k x k filter per channel), vectorised along rows.
+/* fast_dw.c — depthwise convolution (one k x k filter per channel), vectorised
+ * along rows, or for narrow planes 8 channels at a time.
  *
  * A depthwise conv does only k*k multiply-adds per output, so unlike a
  * GEMM it is limited by loads (and, for the large layers, by the L3 traffic
- * of its input and output), not by FMAs. Threads split channels. Per
- * channel, 8 outputs (one ymm) at a time along each output row:
+ * of its input and output), not by FMAs. Threads split channels.
+ *
+ * Channel-blocked path (3x3, strides 1 or 2, output rows up to
+ * CB_DW_BLOCKED_MAX_OW = 32 wide; oneDNN's "nChw8c" idea): each ymm holds
+ * the same pixel of 8 channels. Per group of 8 channels, the input rows
+ * are transposed (8x8 blocks, in registers) into a small ring of
+ * zero-padded rows laid out [row][col][8]; each output pixel vector is 9
+ * FMAs of whole vectors, 4 neighbouring pixels per step sharing their
+ * loads; bias and the first ReLU are added in that layout, and the
+ * outputs are transposed back into the 8 planes 8 pixels at a time (flat
+ * along the plane, so rows of 7, 14 or 19 waste no lanes), adding the
+ * residual and the second ReLU there. A last group of fewer than 8
+ * channels pads its lanes (zero weights, not stored). It costs two
+ * transposes per pixel vector, which the row kernels below avoid, but it
+ * has no masked row ends and no per-channel setup, which dominate small
+ * planes. Measured on this machine (blocked / rows, cb_fast_dw_run alone,
+ * 1 thread, min of 5 x 500 runs): s1: 1024@7 0.81, 512@14 0.91, 728@19
+ * 0.85, 256@28 0.97, 128@56 1.08, 64@112 1.22; s2 (input size): 512@14
+ * 0.64, 256@28 0.57, 128@56 0.68, 64@112 0.96 (2 threads: s1 0.68-0.95,
+ * s2 0.64-0.92 on the same shapes). Hence rows of at most 32 outputs
+ * (the MobileNet/Xception shapes from 28 on down, and stride 2 from 56).
+ * CB_DW_PATH=blocked or =rows in the environment forces one path where
+ * both apply (the tests run every case both ways).
+ *
+ * Row kernels (everything else): per channel, 8 outputs (one ymm) at a
+ * time along each output row:
  *
  *   3x3, no fused input ReLU, horizontal stride 2, or stride 1 with rows of
  *   at least CB_DW_INPLACE_MIN_W: the input is read in place. Rows above or
@@ -26,6 +51,8 @@
  * The epilogue (folded batch-norm bias, ReLU, residual) is applied in
  * registers before the single store of each output.
  */
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <omp.h>
@@ -69,6 +96,32 @@ static plane_geom geometry(const cb_fast_dw *d, int avx2) {
     return g;
 }
 
+/* ---- channel-blocked geometry (the 8-channel path, see blk_group) ----
+ * Input rows are transposed into a ring of nr padded rows, each ldw pixels
+ * of 8 floats (one per channel), pw zero pixels on either side; output
+ * pixels are computed a row at a time into a buffer of OW + 16 pixel
+ * vectors, and transposed back into the 8 channel planes 8 pixels at a
+ * time. */
+typedef struct {
+    int ldw, nr;
+} blk_geom;
+
+static blk_geom blk_geometry(const cb_fast_dw *d) {
+    blk_geom b;
+    /* the padded row, and room for the last 8-column chunk's zero lanes */
+    b.ldw = d->in.w + 2 * d->p.pad_w;
+    if (b.ldw < d->p.pad_w + round8(d->in.w)) b.ldw = d->p.pad_w + round8(d->in.w);
+    b.nr = d->p.kh + 1;
+    return b;
+}
+
+/* Floats of one thread's blocked-path workspace: the ring, a zero row,
+ * the output buffer, and 8 for aligning the start. */
+static size_t blk_workspace(const cb_fast_dw *d) {
+    const blk_geom b = blk_geometry(d);
+    return ((size_t)b.nr + 1) * b.ldw * 8 + ((size_t)d->out.w + 16) * 8 + 8;
+}
+
 size_t cb_fast_dw_workspace(const cb_fast_dw *d) {
     plane_geom a = geometry(d, 0), b = geometry(d, 1);
     size_t na = (size_t)a.rows * a.ld, nb = (size_t)b.rows * b.ld;
@@ -76,7 +129,8 @@ size_t cb_fast_dw_workspace(const cb_fast_dw *d) {
      * (for splitting) and slack for the last vector loads; the in-place
      * kernels need only a row of zeros (zero_row) */
     size_t planes = 2 * (na > nb ? na : nb) + (size_t)b.ld + 32, zeros = (size_t)d->in.w + 48;
-    return planes > zeros ? planes : zeros;
+    size_t n = planes > zeros ? planes : zeros, nblk = blk_workspace(d);
+    return n > nblk ? n : nblk;
 }
 
 /* Fill the padded plane of one channel. */
@@ -681,6 +735,249 @@ typedef void (*dw_channel_fn)(const cb_fast_dw *, plane_geom, const float *, con
 CB_EPI_VARIANTS(CB_DW_VARIANT, dw_channel_fn, body_3x3s1)
 CB_EPI_VARIANTS(CB_DW_VARIANT, dw_channel_fn, body_3x3s2)
 #undef CB_DW_VARIANT
+
+/* ---- channel-blocked 3x3: 8 channels per vector ----
+ *
+ * Each ymm holds the same pixel of 8 channels, so a row of any width fills
+ * every lane, each output pixel vector is 9 FMAs of whole vectors with no
+ * masks, and the per-channel setup is paid once per 8 channels. The price
+ * is two 8x8 transposes per pixel vector (into and out of the layout). */
+
+/* 8 vectors of 8 (r[c][p]) -> their transpose (r[p][c]), in registers. */
+CB_AI void tr8(__m256 *r) {
+    const __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
+    const __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
+    const __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
+    const __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
+    const __m256 s0 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(1, 0, 1, 0));
+    const __m256 s1 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(3, 2, 3, 2));
+    const __m256 s2 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(1, 0, 1, 0));
+    const __m256 s3 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(3, 2, 3, 2));
+    const __m256 s4 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(1, 0, 1, 0));
+    const __m256 s5 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(3, 2, 3, 2));
+    const __m256 s6 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(1, 0, 1, 0));
+    const __m256 s7 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(3, 2, 3, 2));
+    r[0] = _mm256_permute2f128_ps(s0, s4, 0x20);
+    r[1] = _mm256_permute2f128_ps(s1, s5, 0x20);
+    r[2] = _mm256_permute2f128_ps(s2, s6, 0x20);
+    r[3] = _mm256_permute2f128_ps(s3, s7, 0x20);
+    r[4] = _mm256_permute2f128_ps(s0, s4, 0x31);
+    r[5] = _mm256_permute2f128_ps(s1, s5, 0x31);
+    r[6] = _mm256_permute2f128_ps(s2, s6, 0x31);
+    r[7] = _mm256_permute2f128_ps(s3, s7, 0x31);
+}
+
+/* The same transpose read straight from memory: row k (8 floats) at
+ * p[k]; out[c] = column c. Each half-row is one 128-bit load, inserted
+ * into the upper half for rows 4..7 (a load-port operation), which leaves
+ * two in-lane 4x4 transposes: 16 shuffles instead of tr8's 24. */
+CB_AI void tr8_mem(const float *const *p, __m256 *out) {
+#pragma GCC unroll 2
+    for (int h = 0; h < 2; h++) {
+        __m256 a[4];
+#pragma GCC unroll 4
+        for (int k = 0; k < 4; k++)
+            a[k] = _mm256_insertf128_ps(_mm256_castps128_ps256(_mm_loadu_ps(p[k] + 4 * h)),
+                                        _mm_loadu_ps(p[k + 4] + 4 * h), 1);
+        const __m256 t0 = _mm256_unpacklo_ps(a[0], a[1]), t1 = _mm256_unpackhi_ps(a[0], a[1]);
+        const __m256 t2 = _mm256_unpacklo_ps(a[2], a[3]), t3 = _mm256_unpackhi_ps(a[2], a[3]);
+        out[4 * h + 0] = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(1, 0, 1, 0));
+        out[4 * h + 1] = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(3, 2, 3, 2));
+        out[4 * h + 2] = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(1, 0, 1, 0));
+        out[4 * h + 3] = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(3, 2, 3, 2));
+    }
+}
+
+/* Transpose input rows [r0, r1) of the 8 planes xs[] into the ring: row r
+ * goes to slot r % nr, column pw + col; 8 columns at a time, the row's
+ * last chunk loaded with a mask so that its lanes past the row are zeros,
+ * which then land in the right padding (zero already) or the slack after
+ * it: every chunk stores 8 whole pixel vectors without a branch. */
+CB_AI void blk_load(const cb_fast_dw *d, blk_geom b, const float *const *xs, int r0, int r1,
+                    float *ring) {
+    const int W = d->in.w, pw = d->p.pad_w, full = W / 8 * 8;
+    const __m256 zero = _mm256_setzero_ps();
+    const __m256i m = tail_mask(W - full > 0 ? W - full : 8);
+    for (int row = r0; row < r1; row++) {
+        float *dst = ring + ((size_t)(row % b.nr) * b.ldw + pw) * 8;
+        const size_t off = (size_t)row * W;
+        for (int col = 0; col < W; col += 8) {
+            __m256 r[8];
+            if (col < full) {
+                const float *p[8];
+#pragma GCC unroll 8
+                for (int c = 0; c < 8; c++) p[c] = xs[c] + off + col;
+                tr8_mem(p, r);
+            } else {
+#pragma GCC unroll 8
+                for (int c = 0; c < 8; c++) r[c] = _mm256_maskload_ps(xs[c] + off + col, m);
+                tr8(r);
+            }
+            if (d->in_relu)
+#pragma GCC unroll 8
+                for (int k = 0; k < 8; k++) r[k] = _mm256_max_ps(r[k], zero);
+#pragma GCC unroll 8
+            for (int k = 0; k < 8; k++) _mm256_storeu_ps(dst + (size_t)(col + k) * 8, r[k]);
+        }
+    }
+}
+
+/* N (compile-time) output pixels j..j+N-1 of one output row from the three
+ * padded input rows R[0..2] (pixel t of row u at R[u] + 8t): each input
+ * vector is loaded once and feeds the up to 3 (stride 1) or 2 (stride 2)
+ * outputs that use it. Bias and the ReLU before any residual are applied
+ * here, in the blocked layout, where the bias is one vector. */
+CB_AI void blk_px(const float *const *R, int j, const __m256 *w, __m256 vb, float *o, const int N,
+                  const int sw, const int rp) {
+    __m256 acc[4];
+#pragma GCC unroll 3
+    for (int u = 0; u < 3; u++)
+#pragma GCC unroll 9
+        for (int t = 0; t < (N - 1) * sw + 3; t++) {
+            const __m256 x = _mm256_loadu_ps(R[u] + (size_t)(j * sw + t) * 8);
+#pragma GCC unroll 4
+            for (int n = 0; n < N; n++) {
+                const int v = t - n * sw;
+                if (v < 0 || v > 2) continue;
+                acc[n] = u == 0 && v == 0 ? _mm256_mul_ps(w[v], x)
+                                          : _mm256_fmadd_ps(w[u * 3 + v], x, acc[n]);
+            }
+        }
+#pragma GCC unroll 4
+    for (int n = 0; n < N; n++) {
+        __m256 a = _mm256_add_ps(acc[n], vb);
+        if (rp) a = _mm256_max_ps(a, _mm256_setzero_ps());
+        _mm256_storeu_ps(o + (size_t)(j + n) * 8, a);
+    }
+}
+
+/* One output row into o ([OW][8]): 4 pixels per step, then the rest. */
+CB_AI void blk_row(const float *const *R, int OW, const __m256 *w, __m256 vb, float *o,
+                   const int sw, const int rp) {
+    int j = 0;
+    for (; j + 4 <= OW; j += 4) blk_px(R, j, w, vb, o, 4, sw, rp);
+    switch (OW - j) {
+    case 3: blk_px(R, j, w, vb, o, 3, sw, rp); break;
+    case 2: blk_px(R, j, w, vb, o, 2, sw, rp); break;
+    case 1: blk_px(R, j, w, vb, o, 1, sw, rp); break;
+    default: break;
+    }
+}
+
+/* Transpose the band's outputs (np pixels from flat output index p0) back
+ * into the nc channel planes ys[] with the rest of the epilogue (residual
+ * planes rs[], ReLU after it). A last chunk short of 8 pixels stores all 8
+ * lanes unless that would leave the plane: the extra pixels belong to the
+ * next band of the same planes, which is written afterwards. */
+CB_AI void blk_store(const float *o, int np, int p0, int plane, int nc, float *const *ys,
+                     const float *const *rs, const int hr, const int rq) {
+    const __m256 zero = _mm256_setzero_ps();
+    for (int q = 0; q < np; q += 8) {
+        __m256 r[8];
+        const float *src[8];
+#pragma GCC unroll 8
+        for (int k = 0; k < 8; k++) src[k] = o + (size_t)(q + k) * 8;
+        tr8_mem(src, r);
+        const int p = p0 + q;
+        if (p + 8 <= plane) {
+#pragma GCC unroll 8
+            for (int c = 0; c < 8; c++) {
+                if (c >= nc) break;
+                __m256 v = r[c];
+                if (hr) v = _mm256_add_ps(v, _mm256_loadu_ps(rs[c] + p));
+                if (rq) v = _mm256_max_ps(v, zero);
+                _mm256_storeu_ps(ys[c] + p, v);
+            }
+        } else {
+            const __m256i m = tail_mask(plane - p);
+            for (int c = 0; c < nc; c++) {
+                __m256 v = r[c];
+                if (hr) v = _mm256_add_ps(v, _mm256_maskload_ps(rs[c] + p, m));
+                if (rq) v = _mm256_max_ps(v, zero);
+                _mm256_maskstore_ps(ys[c] + p, m, v);
+            }
+        }
+    }
+}
+
+/* Channels c0 .. c0+7 (those below C) of a 3x3 conv with strides of 1 or
+ * 2, any padding, blocked; ws: blk_workspace floats, its ring borders and
+ * zero row already zeroed (blk_clear). Missing channels (C not a multiple
+ * of 8) read the last real channel's plane with zero weights and are not
+ * stored. */
+CB_AI void blk_group(const cb_fast_dw *d, const float *x, const float *res, float *y, int c0,
+                     float *ws, const int rp, const int hr, const int rq) {
+    const int C = d->in.c, H = d->in.h, W = d->in.w, OH = d->out.h, OW = d->out.w;
+    const int sh = d->p.stride_h, sw = d->p.stride_w, ph = d->p.pad_h;
+    const int nc = C - c0 < 8 ? C - c0 : 8;
+    const size_t in_plane = (size_t)H * W, out_plane = (size_t)OH * OW;
+    const blk_geom b = blk_geometry(d);
+    float *ring = ws, *zrow = ring + (size_t)b.nr * b.ldw * 8, *ob = zrow + (size_t)b.ldw * 8;
+    const float *xs[8], *rs[8];
+    float *ys[8];
+    float wl[9][8], bl[8];
+    for (int c = 0; c < 8; c++) {
+        const int cc = c0 + (c < nc ? c : nc - 1);
+        xs[c] = x + (size_t)cc * in_plane;
+        ys[c] = y + (size_t)cc * out_plane;
+        rs[c] = hr ? res + (size_t)cc * out_plane : NULL;
+        for (int t = 0; t < 9; t++) wl[t][c] = c < nc ? d->w[(size_t)cc * 9 + t] : 0.0f;
+        bl[c] = c < nc ? d->bias[cc] : 0.0f;
+    }
+    __m256 w[9];
+    for (int t = 0; t < 9; t++) w[t] = _mm256_loadu_ps(wl[t]);
+    const __m256 vb = _mm256_loadu_ps(bl);
+    int loaded = 0; /* input rows [0, loaded) have been transposed */
+    int base = 0;   /* ob holds output pixels from flat index base on */
+    for (int i = 0; i < OH; i++) {
+        int need = i * sh + 3 - ph;
+        if (need > H) need = H;
+        if (loaded < need) {
+            blk_load(d, b, xs, loaded, need, ring);
+            loaded = need;
+        }
+        const float *R[3];
+        for (int u = 0; u < 3; u++) {
+            const int ir = i * sh + u - ph;
+            R[u] = ir < 0 || ir >= H ? zrow : ring + (size_t)(ir % b.nr) * b.ldw * 8;
+        }
+        float *o = ob + (size_t)(i * OW - base) * 8;
+        if (sw == 1)
+            blk_row(R, OW, w, vb, o, 1, rp);
+        else
+            blk_row(R, OW, w, vb, o, 2, rp);
+        /* store the whole 8-pixel chunks done so far (all at the end), and
+         * move the rest to the buffer's start */
+        const int end = (i + 1) * OW, upto = i == OH - 1 ? end : base + (end - base) / 8 * 8;
+        if (upto > base) {
+            blk_store(ob, upto - base, base, (int)out_plane, nc, ys, rs, hr, rq);
+            for (int q = 0; q < end - upto; q++) /* fewer than 8 */
+                _mm256_storeu_ps(ob + (size_t)q * 8, _mm256_loadu_ps(ob + (size_t)(upto - base + q) * 8));
+            base = upto;
+        }
+    }
+}
+
+typedef void (*dw_blk_fn)(const cb_fast_dw *, const float *, const float *, float *, int, float *);
+#define CB_BLK_VARIANT(body, rp, hr, rq)                                                          \
+    __attribute__((target("avx2,fma"))) static void body##_##rp##hr##rq(                          \
+        const cb_fast_dw *d, const float *x, const float *res, float *y, int c0, float *ws) {     \
+        body(d, x, res, y, c0, ws, rp, hr, rq);                                                   \
+    }
+CB_EPI_VARIANTS(CB_BLK_VARIANT, dw_blk_fn, blk_group)
+#undef CB_BLK_VARIANT
+
+/* Zero what blk_load never writes: the zero row and the ring's pad columns. */
+static void blk_clear(const cb_fast_dw *d, float *ws) {
+    const blk_geom b = blk_geometry(d);
+    const int pw = d->p.pad_w, W = d->in.w;
+    for (int s = 0; s < b.nr; s++) {
+        float *row = ws + (size_t)s * b.ldw * 8;
+        memset(row, 0, sizeof(float) * 8 * (size_t)pw);
+        memset(row + (size_t)(pw + W) * 8, 0, sizeof(float) * 8 * (size_t)(b.ldw - pw - W));
+    }
+    memset(ws + (size_t)b.nr * b.ldw * 8, 0, sizeof(float) * 8 * (size_t)b.ldw);
+}
 #undef CB_EPI_VARIANTS
 
 /* Any kernel size, horizontal stride 1 or 2 (split plane for 2). */
@@ -710,6 +1007,24 @@ __attribute__((target("avx2,fma"))) static void channel_generic(const cb_fast_dw
 }
 #endif
 
+#ifdef CB_X86
+/* Output rows up to this wide take the blocked path (see the header). */
+#ifndef CB_DW_BLOCKED_MAX_OW
+#define CB_DW_BLOCKED_MAX_OW 32
+#endif
+
+/* Whether the channel-blocked path runs d. CB_DW_PATH=blocked or =rows in
+ * the environment forces one path where both apply (the tests run their
+ * depthwise sweeps both ways); otherwise the choice measured fastest. */
+static int use_blocked(const cb_fast_dw *d) {
+    if (d->p.kh != 3 || d->p.kw != 3 || d->p.stride_h > 2 || d->p.stride_w > 2) return 0;
+    const char *f = getenv("CB_DW_PATH");
+    if (f && strcmp(f, "blocked") == 0) return 1;
+    if (f && strcmp(f, "rows") == 0) return 0;
+    return d->out.w <= CB_DW_BLOCKED_MAX_OW;
+}
+#endif
+
 void cb_fast_dw_run(const cb_fast_dw *d, const float *x, float *y, const cb_fast_epi *e,
                     int threads, float *ws) {
     const int C = d->in.c, kh = d->p.kh, kw = d->p.kw;
@@ -724,6 +1039,19 @@ void cb_fast_dw_run(const cb_fast_dw *d, const float *x, float *y, const cb_fast
     const size_t plane_floats = (per_thread - (size_t)geometry(d, 1).ld - 32) / 2;
     const int chunk = 4, nchunks = (C + chunk - 1) / chunk;
 #ifdef CB_X86
+    if (avx2 && use_blocked(d)) {
+        const dw_blk_fn fn = pick_blk_group(e);
+        const int ngroups = (C + 7) / 8;
+#pragma omp parallel num_threads(threads)
+        {
+            float *tw = ws + (size_t)omp_get_thread_num() * per_thread;
+            tw += (8 - ((uintptr_t)tw / sizeof(float)) % 8) % 8; /* 32-byte aligned */
+            blk_clear(d, tw);
+#pragma omp for schedule(dynamic, 1)
+            for (int gi = 0; gi < ngroups; gi++) fn(d, x, e->res, y, gi * 8, tw);
+        }
+        return;
+    }
     const int s1 = d->p.stride_w == 1 && d->p.stride_h == 1, s2 = d->p.stride_w == 2;
     const int inplace = s2 || (s1 && d->in.w >= CB_DW_INPLACE_MIN_W);
     if (avx2 && kh == 3 && kw == 3 && !d->in_relu && inplace) {
