@@ -463,6 +463,44 @@ static void test_winograd(void **state) {
     }
 }
 
+/* ---------------------------------------------------------------- few input channels */
+
+/* Convs with K = cin*k*k <= 32, stride 1 or 2 and >= 16 outputs per row (a
+ * network's first conv) read B in place from phase-split copies of the
+ * input (fast_gemm.c rows_run) when AVX2 is on; the portable run of this
+ * test checks the packed path on the same shapes. Partial 16-column tiles,
+ * M below, at and not a multiple of 6, pad 0/1/2, odd widths for the even
+ * and odd phases, an even kernel, then the input ReLU and every epilogue. */
+static void test_conv_few_channels(void **state) {
+    (void)state;
+    static const conv_case cases[] = {
+        {3, 32, 40, 70, 3, 2, 1, 1, 0, 1, 1},  /* the MobileNet stem: 35 outputs per row */
+        {3, 64, 20, 33, 3, 1, 1, 1, 1, 0, 1},  /* the VGG stem: stride 1, 33 per row */
+        {3, 32, 31, 39, 3, 2, 0, 1, 0, 1, 1},  /* the Xception/Inception stem: pad 0, odd width */
+        {1, 7, 18, 36, 5, 1, 2, 1, 1, 1, 0},   /* 5x5, pad 2 */
+        {1, 5, 17, 41, 5, 2, 2, 1, 0, 0, 1},   /* 5x5 stride 2, M = 5 */
+        {3, 16, 9, 16, 3, 1, 1, 1, 0, 0, 0},   /* exactly one tile per row */
+        {3, 13, 12, 64, 3, 2, 2, 1, 1, 1, 1},  /* pad 2, stride 2: 33 per row */
+        {2, 12, 8, 50, 2, 2, 0, 1, 0, 1, 0},   /* a 2x2 kernel */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        for (int t = 1; t <= 3; t++) conv_case_run(&cases[i], t);
+    for (int mode = 0; mode < 7; mode++) {
+        int in_relu = mode == 6, relu_pre = mode & 1, add = mode >= 2, relu_post = mode >= 4;
+        cb_graph *g = cb_graph_new("rows", (cb_shape){3, 19, 21});
+        int x = in_relu ? cb_graph_relu(g, "relu0", 0) : 0;
+        int v = cb_graph_conv(g, "c", x, 3, cb_conv_square(3, 1, 1, 1), false);
+        v = cb_graph_bn(g, "bn", v);
+        if (relu_pre) v = cb_graph_relu(g, "r1", v);
+        if (add || in_relu) v = cb_graph_add(g, "add", v, 0);
+        if (relu_post) cb_graph_relu(g, "r2", v);
+        run_result r = check_graph(g, 1 + mode % 2, "few-channel conv epilogue");
+        assert_int_equal(r.steps, 1);
+        result_free(&r);
+        cb_graph_free(g);
+    }
+}
+
 /* ---------------------------------------------------------------- fully connected */
 
 static void test_fc(void **state) {
@@ -737,6 +775,7 @@ int main(void) {
         cmocka_unit_test(test_input_relu_fusion),
         cmocka_unit_test(test_epilogue_combinations),
         cmocka_unit_test(test_winograd),
+        cmocka_unit_test(test_conv_few_channels),
         cmocka_unit_test(test_fc),
         cmocka_unit_test(test_pooling),
         cmocka_unit_test(test_unfused_layers),

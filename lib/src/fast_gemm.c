@@ -316,6 +316,53 @@ __attribute__((target("avx2"))) static inline __m256i lanes(int n) {
     return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
 }
 
+/* Store a finished MR x NR tile (acc, row-major) into C with the epilogue.
+ * Only the e->mr x e->nr part of the tile exists in C: at the edges the
+ * rows beyond mr are skipped and the columns beyond nr masked, so edge
+ * tiles cost what full ones do instead of a scalar detour. */
+__attribute__((always_inline, target("avx2,fma"))) static inline void
+tile_store_avx2(const float *acc, float *c, int ldc, int first, int last, const tile_epi *e) {
+    const __m256 zero = _mm256_setzero_ps();
+    const int full = e->nr == NR;
+    const __m256i m0 = lanes(e->nr), m1 = lanes(e->nr - 8);
+    for (int r = 0; r < e->mr; r++) {
+        float *cr = c + (size_t)r * ldc;
+        __m256 v0 = _mm256_load_ps(acc + r * NR), v1 = _mm256_load_ps(acc + r * NR + 8);
+        if (!first) {
+            v0 = _mm256_add_ps(v0, full ? _mm256_loadu_ps(cr) : _mm256_maskload_ps(cr, m0));
+            v1 = _mm256_add_ps(v1, full ? _mm256_loadu_ps(cr + 8) : _mm256_maskload_ps(cr + 8, m1));
+        }
+        if (last) {
+            if (e->bias) {
+                __m256 bb = _mm256_broadcast_ss(e->bias + r);
+                v0 = _mm256_add_ps(v0, bb);
+                v1 = _mm256_add_ps(v1, bb);
+            }
+            if (e->relu_pre) {
+                v0 = _mm256_max_ps(v0, zero);
+                v1 = _mm256_max_ps(v1, zero);
+            }
+            if (e->res) {
+                const float *rr = e->res + (size_t)r * e->ldr;
+                v0 = _mm256_add_ps(v0, full ? _mm256_loadu_ps(rr) : _mm256_maskload_ps(rr, m0));
+                v1 = _mm256_add_ps(v1,
+                                   full ? _mm256_loadu_ps(rr + 8) : _mm256_maskload_ps(rr + 8, m1));
+            }
+            if (e->relu_post) {
+                v0 = _mm256_max_ps(v0, zero);
+                v1 = _mm256_max_ps(v1, zero);
+            }
+        }
+        if (full) {
+            _mm256_storeu_ps(cr, v0);
+            _mm256_storeu_ps(cr + 8, v1);
+        } else {
+            _mm256_maskstore_ps(cr, m0, v0);
+            _mm256_maskstore_ps(cr + 8, m1, v1);
+        }
+    }
+}
+
 /* The k loop is inline assembly because gcc 12, given the same loop in
  * intrinsics, shuffles the 12 accumulators between registers and spills
  * some to the stack every iteration (about 60% of peak instead of ~90%).
@@ -411,50 +458,94 @@ __attribute__((target("avx2,fma"))) static void kernel_avx2(int kc, const float 
         : [acc] "r"(acc)
         : "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9",
           "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15", "memory", "cc");
-    /* Only the e->mr x e->nr part of the tile exists in C: at the edges
-     * the rows beyond mr are skipped and the columns beyond nr masked, so
-     * edge tiles cost what full ones do instead of a scalar detour. */
-    const __m256 zero = _mm256_setzero_ps();
-    const int full = e->nr == NR;
-    const __m256i m0 = lanes(e->nr), m1 = lanes(e->nr - 8);
-    for (int r = 0; r < e->mr; r++) {
-        float *cr = c + (size_t)r * ldc;
-        __m256 v0 = _mm256_load_ps(acc + r * NR), v1 = _mm256_load_ps(acc + r * NR + 8);
-        if (!first) {
-            v0 = _mm256_add_ps(v0, full ? _mm256_loadu_ps(cr) : _mm256_maskload_ps(cr, m0));
-            v1 = _mm256_add_ps(v1, full ? _mm256_loadu_ps(cr + 8) : _mm256_maskload_ps(cr + 8, m1));
-        }
-        if (last) {
-            if (e->bias) {
-                __m256 bb = _mm256_broadcast_ss(e->bias + r);
-                v0 = _mm256_add_ps(v0, bb);
-                v1 = _mm256_add_ps(v1, bb);
-            }
-            if (e->relu_pre) {
-                v0 = _mm256_max_ps(v0, zero);
-                v1 = _mm256_max_ps(v1, zero);
-            }
-            if (e->res) {
-                const float *rr = e->res + (size_t)r * e->ldr;
-                v0 = _mm256_add_ps(v0, full ? _mm256_loadu_ps(rr) : _mm256_maskload_ps(rr, m0));
-                v1 = _mm256_add_ps(v1,
-                                   full ? _mm256_loadu_ps(rr + 8) : _mm256_maskload_ps(rr + 8, m1));
-            }
-            if (e->relu_post) {
-                v0 = _mm256_max_ps(v0, zero);
-                v1 = _mm256_max_ps(v1, zero);
-            }
-        }
-        if (full) {
-            _mm256_storeu_ps(cr, v0);
-            _mm256_storeu_ps(cr + 8, v1);
-        } else {
-            _mm256_maskstore_ps(cr, m0, v0);
-            _mm256_maskstore_ps(cr + 8, m1, v1);
-        }
-    }
+    tile_store_avx2(acc, c, ldc, first, last, e);
 }
 #undef CB_ROWS
+
+/* The same 6 x 16 tile for convs with few input channels (rows_run): row
+ * k of B is not a packed panel but 16 floats at t[k] + x of a prepared
+ * copy of the input, so nothing is packed. One more load per k (the row
+ * pointer) still leaves the loads under the FMAs (9 per 12). */
+#define CB_ROWS_T(ao, to)                                                                  \
+    "mov " #to "(%[t]), %%rax\n\t"                                                         \
+    "vmovups (%%rax,%[x]), %%ymm0\n\t"                                                     \
+    "vmovups 32(%%rax,%[x]), %%ymm1\n\t"                                                   \
+    "vbroadcastss " #ao "(%[a]), %%ymm2\n\t"                                               \
+    "vbroadcastss " #ao "+4(%[a]), %%ymm3\n\t"                                             \
+    "vfmadd231ps %%ymm0, %%ymm2, %%ymm4\n\t"                                               \
+    "vfmadd231ps %%ymm1, %%ymm2, %%ymm5\n\t"                                               \
+    "vfmadd231ps %%ymm0, %%ymm3, %%ymm6\n\t"                                               \
+    "vfmadd231ps %%ymm1, %%ymm3, %%ymm7\n\t"                                               \
+    "vbroadcastss " #ao "+8(%[a]), %%ymm2\n\t"                                             \
+    "vbroadcastss " #ao "+12(%[a]), %%ymm3\n\t"                                            \
+    "vfmadd231ps %%ymm0, %%ymm2, %%ymm8\n\t"                                               \
+    "vfmadd231ps %%ymm1, %%ymm2, %%ymm9\n\t"                                               \
+    "vfmadd231ps %%ymm0, %%ymm3, %%ymm10\n\t"                                              \
+    "vfmadd231ps %%ymm1, %%ymm3, %%ymm11\n\t"                                              \
+    "vbroadcastss " #ao "+16(%[a]), %%ymm2\n\t"                                            \
+    "vbroadcastss " #ao "+20(%[a]), %%ymm3\n\t"                                            \
+    "vfmadd231ps %%ymm0, %%ymm2, %%ymm12\n\t"                                              \
+    "vfmadd231ps %%ymm1, %%ymm2, %%ymm13\n\t"                                              \
+    "vfmadd231ps %%ymm0, %%ymm3, %%ymm14\n\t"                                              \
+    "vfmadd231ps %%ymm1, %%ymm3, %%ymm15\n\t"
+
+__attribute__((target("avx2,fma"))) static void kernel_rows_avx2(int kc, const float *a,
+                                                                 const float *const *t, int x,
+                                                                 float *c, int ldc,
+                                                                 const tile_epi *e) {
+    float acc[MR * NR] __attribute__((aligned(32)));
+    long k2 = kc / 2, k1 = kc % 2, xb = (long)x * (long)sizeof(float);
+    /* The output here is large (a whole 224x224 layer) and leaves cache
+     * between tiles; fetch the lines of this tile's rows for the next 16
+     * outputs, which the x loop reaches after all M rows at this x. */
+    for (int r = 0; r < e->mr; r++) _mm_prefetch((const char *)(c + (size_t)r * ldc + NR), _MM_HINT_T0);
+    __asm__ volatile(
+        "vxorps %%ymm4, %%ymm4, %%ymm4\n\t"
+        "vxorps %%ymm5, %%ymm5, %%ymm5\n\t"
+        "vxorps %%ymm6, %%ymm6, %%ymm6\n\t"
+        "vxorps %%ymm7, %%ymm7, %%ymm7\n\t"
+        "vxorps %%ymm8, %%ymm8, %%ymm8\n\t"
+        "vxorps %%ymm9, %%ymm9, %%ymm9\n\t"
+        "vxorps %%ymm10, %%ymm10, %%ymm10\n\t"
+        "vxorps %%ymm11, %%ymm11, %%ymm11\n\t"
+        "vxorps %%ymm12, %%ymm12, %%ymm12\n\t"
+        "vxorps %%ymm13, %%ymm13, %%ymm13\n\t"
+        "vxorps %%ymm14, %%ymm14, %%ymm14\n\t"
+        "vxorps %%ymm15, %%ymm15, %%ymm15\n\t"
+        "test %[k2], %[k2]\n\t"
+        "jz 2f\n\t"
+        ".p2align 5\n"
+        "1:\n\t"
+        CB_ROWS_T(0, 0)
+        CB_ROWS_T(24, 8)
+        "add $48, %[a]\n\t"
+        "add $16, %[t]\n\t"
+        "dec %[k2]\n\t"
+        "jnz 1b\n"
+        "2:\n\t"
+        "test %[k1], %[k1]\n\t"
+        "jz 4f\n\t"
+        CB_ROWS_T(0, 0)
+        "4:\n\t"
+        "vmovaps %%ymm4, (%[acc])\n\t"
+        "vmovaps %%ymm5, 32(%[acc])\n\t"
+        "vmovaps %%ymm6, 64(%[acc])\n\t"
+        "vmovaps %%ymm7, 96(%[acc])\n\t"
+        "vmovaps %%ymm8, 128(%[acc])\n\t"
+        "vmovaps %%ymm9, 160(%[acc])\n\t"
+        "vmovaps %%ymm10, 192(%[acc])\n\t"
+        "vmovaps %%ymm11, 224(%[acc])\n\t"
+        "vmovaps %%ymm12, 256(%[acc])\n\t"
+        "vmovaps %%ymm13, 288(%[acc])\n\t"
+        "vmovaps %%ymm14, 320(%[acc])\n\t"
+        "vmovaps %%ymm15, 352(%[acc])\n\t"
+        : [a] "+r"(a), [t] "+r"(t), [k2] "+r"(k2)
+        : [k1] "r"(k1), [x] "r"(xb), [acc] "r"(acc)
+        : "rax", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9",
+          "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15", "memory", "cc");
+    tile_store_avx2(acc, c, ldc, 1, 1, e);
+}
+#undef CB_ROWS_T
 
 /* 6 x 8: the last panel of B when at most 8 of its 16 columns exist (N = 49
  * at 7x7 has one such column), so half the FMAs are not wasted on zeros.
@@ -576,6 +667,125 @@ __attribute__((target("avx2,fma"))) static void kernel_narrow_avx2(int kc, const
 }
 #endif
 
+
+/* ---------------------------------------------------------------- few input channels */
+
+/* A network's first conv reads 3 channels: K = 27 for 3x3, so each packed
+ * float of B feeds only M (32 or 64) multiply-adds and packing the
+ * strided im2col panels cost about as much as the FMAs (30% of MobileNet's
+ * first conv, 0.5 ms). For K <= CB_ROWS_MAX_K the input is instead copied
+ * once into zero-padded planes split by column phase (for stride 2: even
+ * and odd columns), where every tap of 16 neighbouring outputs is 16
+ * contiguous floats: P[c][v % s][y*s + u][x + v/s] = xpad[c][y*s + u][x*s + v].
+ * The micro-kernel then reads row k of B straight from there through a
+ * table of K row pointers per output row. */
+#ifndef CB_ROWS_MAX_K
+#define CB_ROWS_MAX_K 32
+#endif
+
+typedef struct {
+    int s;             /* stride (both directions) */
+    int hp, wq;        /* padded rows; columns per phase row */
+    size_t phase, chan; /* floats per phase plane, per channel */
+} rows_geom;
+
+static int round_up(int n, int m) { return (n + m - 1) / m * m; }
+
+static rows_geom rows_geometry(const cb_fast_gemm *g) {
+    rows_geom r;
+    r.s = g->p.stride_w;
+    r.hp = g->in.h + 2 * g->p.pad_h;
+    /* the kernel reads q up to round16(OW) - 1 + (kw - 1)/s */
+    int need = round_up(g->out.w, NR) + (g->p.kw - 1) / r.s;
+    int whole = (g->in.w + 2 * g->p.pad_w + r.s - 1) / r.s;
+    r.wq = round_up(need > whole ? need : whole, 8);
+    r.phase = (size_t)r.hp * r.wq;
+    r.chan = (size_t)r.s * r.phase;
+    return r;
+}
+
+int cb_fast_rows_suits(const cb_fast_gemm *g) {
+    const cb_conv_params *p = &g->p;
+    return g->groups == 1 && !g->direct && g->K <= CB_ROWS_MAX_K && p->kh * p->kw > 1 &&
+           p->stride_h == p->stride_w && (p->stride_w == 1 || p->stride_w == 2) &&
+           g->out.w >= NR;
+}
+
+size_t cb_fast_rows_workspace(const cb_fast_gemm *g) {
+    rows_geom r = rows_geometry(g);
+    return (size_t)g->in.c * r.chan;
+}
+
+#ifdef CB_X86
+/* Padded row r of channel xc into its s phase rows (dst, phase apart). */
+__attribute__((target("avx2"))) static void rows_prepare_row(const cb_fast_gemm *g,
+                                                             const rows_geom *G, const float *xc,
+                                                             int r, float *dst, int relu) {
+    const int W = g->in.w, i = r - g->p.pad_h, pw = g->p.pad_w, s = G->s;
+    for (int ph = 0; ph < s; ph++) {
+        float *d = dst + (size_t)ph * G->phase;
+        if (i < 0 || i >= g->in.h) {
+            memset(d, 0, sizeof(float) * (size_t)G->wq);
+            continue;
+        }
+        const float *src = xc + (size_t)i * W;
+        /* column q reads input column q*s + ph - pw: inside for q in [lo, hi) */
+        int lo = pw - ph > 0 ? (pw - ph + s - 1) / s : 0;
+        int hi = (W + pw - ph + s - 1) / s;
+        if (hi > G->wq) hi = G->wq;
+        if (hi < 0) hi = 0;
+        if (lo > hi) lo = hi;
+        memset(d, 0, sizeof(float) * (size_t)lo);
+        int q = lo;
+        if (s == 2)
+            for (; q + 16 <= hi && q * 2 + ph - pw + 32 <= W; q += 16)
+                copy16_s2_avx2(d + q, src + q * 2 + ph - pw, relu);
+        for (; q < hi; q++) {
+            float v = src[q * s + ph - pw];
+            d[q] = relu && v < 0.0f ? 0.0f : v;
+        }
+        memset(d + hi, 0, sizeof(float) * (size_t)(G->wq - hi));
+    }
+}
+
+static void rows_run(const cb_fast_gemm *g, const float *x, float *y, const cb_fast_epi *e,
+                     int threads, float *ws) {
+    const rows_geom G = rows_geometry(g);
+    const int C = g->in.c, M = g->M, K = g->K, N = g->N, OH = g->out.h, OW = g->out.w;
+    const int kh = g->p.kh, kw = g->p.kw, s = G.s, mpan = (M + MR - 1) / MR;
+    threads = cb_fast_threads_for((double)M * N * K, threads);
+#pragma omp parallel num_threads(threads)
+    {
+#pragma omp for schedule(static)
+        for (int cr = 0; cr < C * G.hp; cr++) {
+            int c = cr / G.hp, r = cr % G.hp;
+            rows_prepare_row(g, &G, x + (size_t)c * g->in.h * g->in.w, r,
+                             ws + (size_t)c * G.chan + (size_t)r * G.wq, g->in_relu);
+        }
+        /* (the implicit barrier: every plane is ready) */
+        const float *tab[CB_ROWS_MAX_K];
+#pragma omp for schedule(static)
+        for (int oy = 0; oy < OH; oy++) {
+            for (int c = 0, k = 0; c < C; c++)
+                for (int u = 0; u < kh; u++)
+                    for (int v = 0; v < kw; v++, k++)
+                        tab[k] = ws + (size_t)c * G.chan + (size_t)(v % s) * G.phase +
+                                 (size_t)(oy * s + u) * G.wq + v / s;
+            for (int x0 = 0; x0 < OW; x0 += NR) {
+                const int nr = OW - x0 < NR ? OW - x0 : NR;
+                for (int mp = 0; mp < mpan; mp++) {
+                    const int m = mp * MR, mr = M - m < MR ? M - m : MR;
+                    const size_t at = (size_t)m * N + (size_t)oy * OW + x0;
+                    tile_epi te = {g->bias + m, e->res ? e->res + at : NULL, N, e->relu_pre,
+                                   e->relu_post, mr, nr};
+                    kernel_rows_avx2(K, g->apack + (size_t)mp * K * MR, tab, x0, y + at, N, &te);
+                }
+            }
+        }
+    }
+}
+#endif
+
 /* ---------------------------------------------------------------- driver */
 
 #ifdef CB_HAVE_OPENBLAS
@@ -623,6 +833,10 @@ static kernels pick_kernels(int avx2) {
 #endif
     return k;
 }
+
+#ifndef CB_GEMM_FETCH_A_MIN
+#define CB_GEMM_FETCH_A_MIN (256 * 1024) /* bytes of packed A above which it is fetched ahead */
+#endif
 
 /* Rows of K per block: K split evenly into blocks of at most KC rows, or
  * (one_max > 0) a single block when K <= one_max. One block saves the
@@ -691,6 +905,9 @@ static void gemm_part(const cb_fast_gemm *g, const kernels *kz, const float *xg,
                       int relu_post, int p0, int p1, int q0, int q1, int kcb, float *bp) {
     const int M = g->M, K = g->K, N = g->N;
     const int mcp = CB_GEMM_MC / MR; /* A panels per block */
+    /* Weights that fit in half of L2 stay there from one block to the next:
+     * fetching them ahead would only cost instructions. */
+    const int fetch_a = (size_t)((M + MR - 1) / MR) * MR * K * sizeof(float) > CB_GEMM_FETCH_A_MIN;
     const int nend = p1 * NR < N ? p1 * NR : N;
     for (int n0 = p0 * NR, nb; n0 < nend; n0 += nb) {
         /* NC columns, or all that is left when that is under 1.5 NC:
@@ -707,7 +924,9 @@ static void gemm_part(const cb_fast_gemm *g, const kernels *kz, const float *xg,
                  * block's first rows, else (a next column block) the first */
                 a_ahead ahead = {0};
                 int calls = njp * (mbe - mb);
-                if (mbe < q1)
+                if (!fetch_a)
+                    ;
+                else if (mbe < q1)
                     a_ahead_set(&ahead, ag, K, mbe, mbe + mcp < q1 ? mbe + mcp : q1, k0, kc, calls);
                 else if (k0 + kc < K)
                     a_ahead_set(&ahead, ag, K, q0, q0 + mcp < q1 ? q0 + mcp : q1, k0 + kc,
@@ -767,7 +986,14 @@ void cb_fast_gemm_run(const cb_fast_gemm *g, const float *x, float *y, const cb_
         cb_fast_wino_run(g, x, y, e, threads, ws);
         return;
     }
-    const kernels kz = pick_kernels(cb_fast_use_avx2());
+    const int avx2 = cb_fast_use_avx2();
+#ifdef CB_X86
+    if (g->rows && avx2) {
+        rows_run(g, x, y, e, threads, ws);
+        return;
+    }
+#endif
+    const kernels kz = pick_kernels(avx2);
     const int M = g->M, K = g->K, N = g->N;
     const int mpan = (M + MR - 1) / MR, npan = (N + NR - 1) / NR;
     const size_t in_plane = (size_t)g->in.h * g->in.w, out_plane = (size_t)N;

@@ -79,6 +79,7 @@ typedef struct {
     float *wrow;           /* folded weights row-major (O x K) for the OpenBLAS backend, or NULL */
     float *bias;           /* cout folded biases (never NULL) */
     int wino;              /* run as Winograd F(2x2, 3x3) (fast_wino.c) */
+    int rows;              /* few input channels: B read in place from phase planes (with AVX2) */
     float *upack;          /* Winograd: 16 transformed weight matrices (M x K), packed */
 } cb_fast_gemm;
 
@@ -88,6 +89,12 @@ size_t cb_fast_gemm_workspace(int threads); /* floats of run-time workspace */
 /* y = conv(x) with the epilogue; ws: cb_fast_gemm_workspace floats. */
 void cb_fast_gemm_run(const cb_fast_gemm *g, const float *x, float *y, const cb_fast_epi *e,
                       int threads, float *ws, cb_gemm_backend backend);
+
+/* Whether g (shape and conv filled in) reads B in place from phase-split
+ * copies of its input instead of packing it (a network's first conv), and
+ * the floats of workspace that copy needs (fast_gemm.c rows_run). */
+int cb_fast_rows_suits(const cb_fast_gemm *g);
+size_t cb_fast_rows_workspace(const cb_fast_gemm *g);
 
 /* Pack an M x K row-major matrix into MR-row panels (zero rows past M):
  * ceil(M/MR) * MR * K floats. */
