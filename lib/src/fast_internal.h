@@ -54,7 +54,9 @@ typedef struct {
 /* Blocking (overridable with -D for tuning experiments). A B block of
  * KC x NC floats (up to 240 KiB; up to 1.5 NC columns when that avoids a
  * thin last block) and an A block of MC x KC (120 KiB) share the 512 KiB
- * L2; the KC x NR micro-panel of B (20 KiB) stays in the 32 KiB L1. */
+ * L2; the KC x NR micro-panel of B (20 KiB) stays in the 32 KiB L1. A K of
+ * up to KC_ONE is one block all the same: the larger blocks overflow L2
+ * into L3, which measured cheaper than passing partial sums through C. */
 #ifndef CB_GEMM_KC
 #define CB_GEMM_KC 320  /* max rows of K per block (the K loop is split evenly) */
 #endif
