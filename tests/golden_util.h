@@ -12,7 +12,7 @@
 
 /* The tolerance of golden.py check and of issue 4: |got - want| <= atol + rtol*|want|.
  * Returns the index of the first element out of tolerance, or -1 if all agree. */
-static long cbt_first_mismatch(const float *got, const float *want, size_t n, float atol, float rtol) {
+static inline long cbt_first_mismatch(const float *got, const float *want, size_t n, float atol, float rtol) {
     for (size_t i = 0; i < n; i++) {
         float err = fabsf(got[i] - want[i]);
         if (!(err <= atol + rtol * fabsf(want[i]))) return (long)i;  /* NaN fails too */
@@ -21,7 +21,7 @@ static long cbt_first_mismatch(const float *got, const float *want, size_t n, fl
 }
 
 /* Read a whole small text file (the caller frees); NULL if missing. */
-static char *cbt_slurp(const char *path) {
+static inline char *cbt_slurp(const char *path) {
     FILE *f = fopen(path, "rb");
     if (!f) return NULL;
     fseek(f, 0, SEEK_END);
@@ -37,7 +37,7 @@ static char *cbt_slurp(const char *path) {
     return buf;
 }
 
-static cJSON *cbt_read_json(const char *path) {
+static inline cJSON *cbt_read_json(const char *path) {
     char *text = cbt_slurp(path);
     if (!text) return NULL;
     cJSON *j = cJSON_Parse(text);
@@ -46,7 +46,7 @@ static cJSON *cbt_read_json(const char *path) {
 }
 
 /* Case names listed one per line in DIR/index.txt, into names[max]; returns the count. */
-static int cbt_read_index(const char *dir, char names[][96], int max) {
+static inline int cbt_read_index(const char *dir, char names[][96], int max) {
     char path[1024];
     snprintf(path, sizeof path, "%s/index.txt", dir);
     FILE *f = fopen(path, "r");
