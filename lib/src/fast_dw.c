@@ -111,7 +111,7 @@ static blk_geom blk_geometry(const cb_fast_dw *d) {
     /* the padded row, and room for the last 8-column chunk's zero lanes */
     b.ldw = d->in.w + 2 * d->p.pad_w;
     if (b.ldw < d->p.pad_w + round8(d->in.w)) b.ldw = d->p.pad_w + round8(d->in.w);
-    b.nr = d->p.kh + 1;
+    b.nr = 4; /* a power of 2 (slot = row & 3): a row's 3 input rows span at most 3 */
     return b;
 }
 
@@ -799,7 +799,7 @@ CB_AI void blk_load(const cb_fast_dw *d, blk_geom b, const float *const *xs, int
     const __m256 zero = _mm256_setzero_ps();
     const __m256i m = tail_mask(W - full > 0 ? W - full : 8);
     for (int row = r0; row < r1; row++) {
-        float *dst = ring + ((size_t)(row % b.nr) * b.ldw + pw) * 8;
+        float *dst = ring + ((size_t)(row & (b.nr - 1)) * b.ldw + pw) * 8;
         const size_t off = (size_t)row * W;
         for (int col = 0; col < W; col += 8) {
             __m256 r[8];
@@ -939,7 +939,7 @@ CB_AI void blk_group(const cb_fast_dw *d, const float *x, const float *res, floa
         const float *R[3];
         for (int u = 0; u < 3; u++) {
             const int ir = i * sh + u - ph;
-            R[u] = ir < 0 || ir >= H ? zrow : ring + (size_t)(ir % b.nr) * b.ldw * 8;
+            R[u] = ir < 0 || ir >= H ? zrow : ring + (size_t)(ir & (b.nr - 1)) * b.ldw * 8;
         }
         float *o = ob + (size_t)(i * OW - base) * 8;
         if (sw == 1)
