@@ -217,6 +217,11 @@ static void test_conv_blocking(void **state) {
         {10, 12, 6, 4, 1, 1, 0, 1, 0, 1, 1},      /* N = 24: a last panel of exactly 8 columns */
         {64, 70, 7, 7, 1, 1, 0, 1, 0, 1, 1},      /* N = 49 (the 7x7 layers): rows split across threads */
         {600, 13, 7, 7, 1, 1, 0, 1, 1, 1, 1},     /* N = 49 over two K blocks: the narrow kernel accumulates */
+        {600, 13, 10, 2, 1, 1, 0, 1, 1, 1, 1},    /* N = 20: 4 columns of two panels, then one, two K blocks */
+        {64, 30, 14, 14, 1, 1, 0, 1, 0, 1, 1},    /* N = 196 (the 14x14 layers): pairs of panels, 4 columns */
+        {40, 11, 3, 5, 1, 1, 0, 1, 1, 0, 1},      /* N = 15: one masked panel; N % 16 = 2 and 3 below */
+        {41, 23, 2, 9, 1, 1, 0, 1, 0, 1, 1},      /* odd K: the two-panel kernel's last k */
+        {40, 17, 1, 19, 1, 1, 0, 1, 1, 1, 0},
         {530, 8, 1, 3, 1, 1, 0, 1, 0, 0, 1},      /* N = 3, two K blocks, a 2-row edge panel */
         {3, 16, 40, 70, 3, 2, 1, 1, 0, 1, 1},     /* stride 2, rows of 35: 16-column runs inside a row */
         {8, 12, 9, 67, 5, 2, 2, 1, 1, 0, 1},      /* stride 2, 5x5, pad 2, odd width */
