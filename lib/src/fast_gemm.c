@@ -652,11 +652,14 @@ __attribute__((target("avx2,fma"))) static void kernel_narrow_avx2(int kc, const
                                                                    const tile_epi *e) {
     const int mr = e->mr, nr = e->nr;
     float out[4][8];
+    /* 2-4 columns use the chain counts of kernel_narrow2_avx2, so a panel
+     * sums in the same order whether it is paired or not (the pairing
+     * depends on how threads split the rows, and results must not). */
     switch (nr) {
     case 1: narrow_sums(kc, a, b, 1, 4, out); break;
-    case 2: narrow_sums(kc, a, b, 2, 4, out); break;
-    case 3: narrow_sums(kc, a, b, 3, 2, out); break;
-    default: narrow_sums(kc, a, b, 4, 2, out); break;
+    case 2: narrow_sums(kc, a, b, 2, 2, out); break;
+    case 3: narrow_sums(kc, a, b, 3, 1, out); break;
+    default: narrow_sums(kc, a, b, 4, 1, out); break;
     }
     for (int r = 0; r < mr; r++) {
         for (int t = 0; t < nr; t++) {
