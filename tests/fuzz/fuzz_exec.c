@@ -3,7 +3,9 @@
  *
  * Input bytes describe a graph on a (C, H, W) input, C 1..8, H, W 1..16
  * (one input in 16: C 16..23, H, W 14..29 and a 3x3 stride-1 conv with
- * >= 16 outputs, the Winograd path):
+ * >= 16 outputs, the Winograd path; another one in 16: C 1..3, H 4..27,
+ * W 32..71 and up to 40 outputs, the in-place path of a network's first
+ * conv):
  *   a conv (kernel 1..5 x 1..5, stride 1..3, padding 0..2 per direction,
  *   groups 1, C or a divisor of C, output channels a multiple of groups,
  *   optional bias), then optionally BN and ReLU, then one of: nothing, max
@@ -39,11 +41,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t size) {
         p.kh = p.kw = 3;
         p.stride_h = p.stride_w = 1;
     }
+    /* one input in 16: few channels and wide rows, as in a network's first
+     * conv (K = C*kh*kw <= 32 and >= 16 outputs per row read B in place) */
+    const int few = (d[0] & 0x78) == 0x70;
+    if (few) in = (cb_shape){1 + d[0] % 3, 4 + d[1] % 24, 32 + d[2] % 40};
     int divisors[8], nd = 0;
     for (int g = 1; g <= in.c; g++)
         if (in.c % g == 0) divisors[nd++] = g;
     p.groups = (d[7] & 3) == 0 ? 1 : (d[7] & 3) == 1 ? in.c : divisors[(d[7] >> 2) % nd];
-    int cout = wide && p.groups == 1 ? 16 + d[8] % 8 : p.groups * (1 + d[8] % 4);
+    int cout = wide && p.groups == 1  ? 16 + d[8] % 8
+               : few && p.groups == 1 ? 1 + d[8] % 40
+                                      : p.groups * (1 + d[8] % 4);
     int bias = d[9] & 1, bn = d[9] & 2, relu = d[9] & 4, tail = (d[9] >> 3) % 7;
     int threads = 1 + d[10] % 3;
     setenv("CB_FORCE_PORTABLE", d[11] & 1 ? "1" : "0", 1);
