@@ -36,6 +36,13 @@
  * two FMA pipes are fed with 1 load per 1.5 FMAs — the classic Haswell/Zen
  * shape. Batch-norm (folded bias), ReLU and a residual add happen in the
  * kernel's store after the last K block ("epilogue"), so Y is written once.
+ *
+ * Around that core: smaller kernels for the last 5-8 and 1-4 columns of B
+ * (the 14x14 and 7x7 layers end in such panels); the next block of A is
+ * fetched into L2 while the current one is in use (in a network a layer's
+ * weights are never in cache when it starts); and convs with few input
+ * channels (a network's first conv, K = 27) skip packing altogether, their
+ * B read in place from a phase-split copy of the input (rows_run).
  */
 #include <math.h>
 #include <string.h>
