@@ -24,6 +24,13 @@
  * 0.64, 256@28 0.57, 128@56 0.68, 64@112 0.96 (2 threads: s1 0.68-0.95,
  * s2 0.64-0.92 on the same shapes). Hence rows of at most 32 outputs
  * (the MobileNet/Xception shapes from 28 on down, and stride 2 from 56).
+ * Inside mobilenet_v1 (input hot from the 1x1 before it) the stride-2
+ * layers gain the same (0.61-0.74) but the 512@14 stride-1 ones only tie.
+ * Why not more: per pixel vector the 9 FMAs take ~4.6 cycles (near peak)
+ * and the two transposes ~2.2 and ~2.5 more; interleaving the transposes'
+ * chunks between the FMA steps (so they would overlap) measured 10-40%
+ * slower than doing them as separate passes, and prefetching the next
+ * group's planes did not help either.
  * CB_DW_PATH=blocked or =rows in the environment forces one path where
  * both apply (the tests run every case both ways).
  *
