@@ -1085,19 +1085,25 @@ void cb_fast_gemm_run(const cb_fast_gemm *g, const float *x, float *y, const cb_
     const int cin_g = g->in.c / g->groups;
     threads = cb_fast_threads_for((double)M * N * K * g->groups, threads);
 
-    /* Work items: disjoint column ranges of C when there are enough panels
-     * (each item packs only its own part of B, but streams all of A),
-     * otherwise disjoint row ranges (each item packs all of the small B
-     * itself, so no barrier is needed, and A is read once). Column items
-     * are two per thread, handed out dynamically: on a shared VM a
-     * descheduled thread then holds up at most one item rather than its
-     * whole half. Row items are one per thread, since every extra one packs
-     * B again. At 2 threads, the 1x1 convs at 14x14 and 7x7 (13 and 4
-     * panels) measured 5-10% faster by rows, one item per thread, than by
-     * columns or with two row items per thread. */
-    const int by_cols = npan >= 8 * threads || mpan < 2 * threads;
+    /* Work items: disjoint column ranges of C (each item packs only its own
+     * part of B, but streams all of A) or disjoint row ranges (each packs
+     * all of B itself, so no barrier is needed, and A is read once).
+     * Columns cost (items - 1) extra passes over A, rows (threads - 1)
+     * extra packings of B; a packing reads and writes, where A's pass is
+     * a prefetched read, so rows win when the extra A traffic is more than
+     * twice the extra B traffic. At 2 threads (min of 5 alternations): the
+     * 1x1 convs at 14x14 and 7x7, 728 @19x19 (2.38 -> 2.32 ms) and
+     * 1024->1536 @10x10 (2.16 -> 1.85) are faster by rows, 768->192
+     * @17x17 and the 56x56 layers by columns. Column items are two per
+     * thread, handed out dynamically: on a shared VM a descheduled thread
+     * then holds up at most one item rather than its whole half. Row items
+     * are one per thread, since every extra one packs B again (5-10%
+     * slower at 14x14 with two). */
+    const int col_items = threads == 1 ? 1 : 2 * threads;
+    const double extra_a = (double)(col_items - 1) * M * K, extra_b = 2.0 * (threads - 1) * K * N;
+    const int by_cols = mpan < 2 * threads || extra_a <= extra_b;
     const int span = by_cols ? npan : mpan;
-    int items = threads == 1 ? 1 : by_cols ? 2 * threads : threads;
+    int items = by_cols ? col_items : threads;
     if (items > span) items = span;
 
 #pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
