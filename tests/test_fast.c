@@ -432,6 +432,25 @@ static void test_epilogue_combinations(void **state) {
         }
 }
 
+/* A 3x3 stride-1 conv, c -> c channels on 19x21, with the input ReLU and
+ * every epilogue (BN bias, ReLU, residual add, ReLU) fused into one step. */
+static void conv3x3_epilogues(int c, const char *what) {
+    for (int mode = 0; mode < 7; mode++) {
+        int in_relu = mode == 6, relu_pre = mode & 1, add = mode >= 2, relu_post = mode >= 4;
+        cb_graph *g = cb_graph_new("epilogues", (cb_shape){c, 19, 21});
+        int x = in_relu ? cb_graph_relu(g, "relu0", 0) : 0;
+        int v = cb_graph_conv(g, "c", x, c, cb_conv_square(3, 1, 1, 1), false);
+        v = cb_graph_bn(g, "bn", v);
+        if (relu_pre) v = cb_graph_relu(g, "r1", v);
+        if (add || in_relu) v = cb_graph_add(g, "add", v, 0);
+        if (relu_post) cb_graph_relu(g, "r2", v);
+        run_result r = check_graph(g, 1 + mode % 2, what);
+        assert_int_equal(r.steps, 1);
+        result_free(&r);
+        cb_graph_free(g);
+    }
+}
+
 /* ---------------------------------------------------------------- Winograd */
 
 /* 3x3 stride-1 convs with >= 16 channels in and out and a >= 14x14 output
@@ -452,20 +471,7 @@ static void test_winograd(void **state) {
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         for (int t = 1; t <= 3; t++) conv_case_run(&cases[i], t);
-    for (int mode = 0; mode < 7; mode++) {
-        int in_relu = mode == 6, relu_pre = mode & 1, add = mode >= 2, relu_post = mode >= 4;
-        cb_graph *g = cb_graph_new("wino", (cb_shape){16, 19, 21});
-        int x = in_relu ? cb_graph_relu(g, "relu0", 0) : 0;
-        int v = cb_graph_conv(g, "c", x, 16, cb_conv_square(3, 1, 1, 1), false);
-        v = cb_graph_bn(g, "bn", v);
-        if (relu_pre) v = cb_graph_relu(g, "r1", v);
-        if (add || in_relu) v = cb_graph_add(g, "add", v, 0);
-        if (relu_post) cb_graph_relu(g, "r2", v);
-        run_result r = check_graph(g, 1 + mode % 2, "winograd epilogue");
-        assert_int_equal(r.steps, 1);
-        result_free(&r);
-        cb_graph_free(g);
-    }
+    conv3x3_epilogues(16, "winograd epilogue");
 }
 
 /* ---------------------------------------------------------------- few input channels */
@@ -490,20 +496,7 @@ static void test_conv_few_channels(void **state) {
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         for (int t = 1; t <= 3; t++) conv_case_run(&cases[i], t);
-    for (int mode = 0; mode < 7; mode++) {
-        int in_relu = mode == 6, relu_pre = mode & 1, add = mode >= 2, relu_post = mode >= 4;
-        cb_graph *g = cb_graph_new("rows", (cb_shape){3, 19, 21});
-        int x = in_relu ? cb_graph_relu(g, "relu0", 0) : 0;
-        int v = cb_graph_conv(g, "c", x, 3, cb_conv_square(3, 1, 1, 1), false);
-        v = cb_graph_bn(g, "bn", v);
-        if (relu_pre) v = cb_graph_relu(g, "r1", v);
-        if (add || in_relu) v = cb_graph_add(g, "add", v, 0);
-        if (relu_post) cb_graph_relu(g, "r2", v);
-        run_result r = check_graph(g, 1 + mode % 2, "few-channel conv epilogue");
-        assert_int_equal(r.steps, 1);
-        result_free(&r);
-        cb_graph_free(g);
-    }
+    conv3x3_epilogues(3, "few-channel conv epilogue");
 }
 
 /* ---------------------------------------------------------------- fully connected */

@@ -375,9 +375,9 @@ tile_store_avx2(const float *acc, float *c, int ldc, int first, int last, const 
  * some to the stack every iteration (about 60% of peak instead of ~90%).
  * Register use: ymm4..ymm15 = the 6 x 16 tile of C (row r in ymm(4+2r),
  * ymm(5+2r)), ymm0/ymm1 = 16 values of B, ymm2/ymm3 = broadcast A values. */
-#define CB_ROWS(ao, bo)                                                                    \
-    "vmovaps " #bo "(%[b]), %%ymm0\n\t"                                                    \
-    "vmovaps " #bo "+32(%[b]), %%ymm1\n\t"                                                 \
+/* One k of the tile once ymm0/ymm1 hold row k of B: 6 broadcasts of A
+ * (at byte offset ao) and 12 FMAs. */
+#define CB_TILE_FMAS(ao)                                                                   \
     "vbroadcastss " #ao "(%[a]), %%ymm2\n\t"                                               \
     "vbroadcastss " #ao "+4(%[a]), %%ymm3\n\t"                                             \
     "vfmadd231ps %%ymm0, %%ymm2, %%ymm4\n\t"                                               \
@@ -396,6 +396,10 @@ tile_store_avx2(const float *acc, float *c, int ldc, int first, int last, const 
     "vfmadd231ps %%ymm1, %%ymm2, %%ymm13\n\t"                                              \
     "vfmadd231ps %%ymm0, %%ymm3, %%ymm14\n\t"                                              \
     "vfmadd231ps %%ymm1, %%ymm3, %%ymm15\n\t"
+#define CB_ROWS(ao, bo)                                                                    \
+    "vmovaps " #bo "(%[b]), %%ymm0\n\t"                                                    \
+    "vmovaps " #bo "+32(%[b]), %%ymm1\n\t"                                                 \
+    CB_TILE_FMAS(ao)
 
 __attribute__((target("avx2,fma"))) static void kernel_avx2(int kc, const float *a, const float *b,
                                                             float *c, int ldc, int first, int last,
@@ -477,24 +481,7 @@ __attribute__((target("avx2,fma"))) static void kernel_avx2(int kc, const float 
     "mov " #to "(%[t]), %%rax\n\t"                                                         \
     "vmovups (%%rax,%[x]), %%ymm0\n\t"                                                     \
     "vmovups 32(%%rax,%[x]), %%ymm1\n\t"                                                   \
-    "vbroadcastss " #ao "(%[a]), %%ymm2\n\t"                                               \
-    "vbroadcastss " #ao "+4(%[a]), %%ymm3\n\t"                                             \
-    "vfmadd231ps %%ymm0, %%ymm2, %%ymm4\n\t"                                               \
-    "vfmadd231ps %%ymm1, %%ymm2, %%ymm5\n\t"                                               \
-    "vfmadd231ps %%ymm0, %%ymm3, %%ymm6\n\t"                                               \
-    "vfmadd231ps %%ymm1, %%ymm3, %%ymm7\n\t"                                               \
-    "vbroadcastss " #ao "+8(%[a]), %%ymm2\n\t"                                             \
-    "vbroadcastss " #ao "+12(%[a]), %%ymm3\n\t"                                            \
-    "vfmadd231ps %%ymm0, %%ymm2, %%ymm8\n\t"                                               \
-    "vfmadd231ps %%ymm1, %%ymm2, %%ymm9\n\t"                                               \
-    "vfmadd231ps %%ymm0, %%ymm3, %%ymm10\n\t"                                              \
-    "vfmadd231ps %%ymm1, %%ymm3, %%ymm11\n\t"                                              \
-    "vbroadcastss " #ao "+16(%[a]), %%ymm2\n\t"                                            \
-    "vbroadcastss " #ao "+20(%[a]), %%ymm3\n\t"                                            \
-    "vfmadd231ps %%ymm0, %%ymm2, %%ymm12\n\t"                                              \
-    "vfmadd231ps %%ymm1, %%ymm2, %%ymm13\n\t"                                              \
-    "vfmadd231ps %%ymm0, %%ymm3, %%ymm14\n\t"                                              \
-    "vfmadd231ps %%ymm1, %%ymm3, %%ymm15\n\t"
+    CB_TILE_FMAS(ao)
 
 __attribute__((target("avx2,fma"))) static void kernel_rows_avx2(int kc, const float *a,
                                                                  const float *const *t, int x,
@@ -553,6 +540,7 @@ __attribute__((target("avx2,fma"))) static void kernel_rows_avx2(int kc, const f
     tile_store_avx2(acc, c, ldc, 1, 1, e);
 }
 #undef CB_ROWS_T
+#undef CB_TILE_FMAS
 
 /* 6 x 8: the last panel of B when at most 8 of its 16 columns exist (N = 49
  * at 7x7 has one such column), so half the FMAs are not wasted on zeros.
