@@ -375,6 +375,34 @@ tile_store_avx2(const float *acc, float *c, int ldc, int first, int last, const 
  * some to the stack every iteration (about 60% of peak instead of ~90%).
  * Register use: ymm4..ymm15 = the 6 x 16 tile of C (row r in ymm(4+2r),
  * ymm(5+2r)), ymm0/ymm1 = 16 values of B, ymm2/ymm3 = broadcast A values. */
+/* Clear the 12 accumulators; store them to acc[MR * NR] (row-major). */
+#define CB_TILE_ZERO                                                                       \
+    "vxorps %%ymm4, %%ymm4, %%ymm4\n\t"                                                    \
+    "vxorps %%ymm5, %%ymm5, %%ymm5\n\t"                                                    \
+    "vxorps %%ymm6, %%ymm6, %%ymm6\n\t"                                                    \
+    "vxorps %%ymm7, %%ymm7, %%ymm7\n\t"                                                    \
+    "vxorps %%ymm8, %%ymm8, %%ymm8\n\t"                                                    \
+    "vxorps %%ymm9, %%ymm9, %%ymm9\n\t"                                                    \
+    "vxorps %%ymm10, %%ymm10, %%ymm10\n\t"                                                 \
+    "vxorps %%ymm11, %%ymm11, %%ymm11\n\t"                                                 \
+    "vxorps %%ymm12, %%ymm12, %%ymm12\n\t"                                                 \
+    "vxorps %%ymm13, %%ymm13, %%ymm13\n\t"                                                 \
+    "vxorps %%ymm14, %%ymm14, %%ymm14\n\t"                                                 \
+    "vxorps %%ymm15, %%ymm15, %%ymm15\n\t"
+#define CB_TILE_SAVE                                                                       \
+    "vmovaps %%ymm4, (%[acc])\n\t"                                                         \
+    "vmovaps %%ymm5, 32(%[acc])\n\t"                                                       \
+    "vmovaps %%ymm6, 64(%[acc])\n\t"                                                       \
+    "vmovaps %%ymm7, 96(%[acc])\n\t"                                                       \
+    "vmovaps %%ymm8, 128(%[acc])\n\t"                                                      \
+    "vmovaps %%ymm9, 160(%[acc])\n\t"                                                      \
+    "vmovaps %%ymm10, 192(%[acc])\n\t"                                                     \
+    "vmovaps %%ymm11, 224(%[acc])\n\t"                                                     \
+    "vmovaps %%ymm12, 256(%[acc])\n\t"                                                     \
+    "vmovaps %%ymm13, 288(%[acc])\n\t"                                                     \
+    "vmovaps %%ymm14, 320(%[acc])\n\t"                                                     \
+    "vmovaps %%ymm15, 352(%[acc])\n\t"
+
 /* One k of the tile once ymm0/ymm1 hold row k of B: 6 broadcasts of A
  * (at byte offset ao) and 12 FMAs. */
 #define CB_TILE_FMAS(ao)                                                                   \
@@ -418,18 +446,7 @@ __attribute__((target("avx2,fma"))) static void kernel_avx2(int kc, const float 
         }
     }
     __asm__ volatile(
-        "vxorps %%ymm4, %%ymm4, %%ymm4\n\t"
-        "vxorps %%ymm5, %%ymm5, %%ymm5\n\t"
-        "vxorps %%ymm6, %%ymm6, %%ymm6\n\t"
-        "vxorps %%ymm7, %%ymm7, %%ymm7\n\t"
-        "vxorps %%ymm8, %%ymm8, %%ymm8\n\t"
-        "vxorps %%ymm9, %%ymm9, %%ymm9\n\t"
-        "vxorps %%ymm10, %%ymm10, %%ymm10\n\t"
-        "vxorps %%ymm11, %%ymm11, %%ymm11\n\t"
-        "vxorps %%ymm12, %%ymm12, %%ymm12\n\t"
-        "vxorps %%ymm13, %%ymm13, %%ymm13\n\t"
-        "vxorps %%ymm14, %%ymm14, %%ymm14\n\t"
-        "vxorps %%ymm15, %%ymm15, %%ymm15\n\t"
+        CB_TILE_ZERO
         "test %[k4], %[k4]\n\t"
         "jz 2f\n\t"
         ".p2align 5\n"
@@ -453,18 +470,7 @@ __attribute__((target("avx2,fma"))) static void kernel_avx2(int kc, const float 
         "dec %[k1]\n\t"
         "jnz 3b\n"
         "4:\n\t"
-        "vmovaps %%ymm4, (%[acc])\n\t"
-        "vmovaps %%ymm5, 32(%[acc])\n\t"
-        "vmovaps %%ymm6, 64(%[acc])\n\t"
-        "vmovaps %%ymm7, 96(%[acc])\n\t"
-        "vmovaps %%ymm8, 128(%[acc])\n\t"
-        "vmovaps %%ymm9, 160(%[acc])\n\t"
-        "vmovaps %%ymm10, 192(%[acc])\n\t"
-        "vmovaps %%ymm11, 224(%[acc])\n\t"
-        "vmovaps %%ymm12, 256(%[acc])\n\t"
-        "vmovaps %%ymm13, 288(%[acc])\n\t"
-        "vmovaps %%ymm14, 320(%[acc])\n\t"
-        "vmovaps %%ymm15, 352(%[acc])\n\t"
+        CB_TILE_SAVE
         : [a] "+r"(a), [b] "+r"(b), [k4] "+r"(k4), [k1] "+r"(k1)
         : [acc] "r"(acc)
         : "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9",
@@ -494,18 +500,7 @@ __attribute__((target("avx2,fma"))) static void kernel_rows_avx2(int kc, const f
      * outputs, which the x loop reaches after all M rows at this x. */
     for (int r = 0; r < e->mr; r++) _mm_prefetch((const char *)(c + (size_t)r * ldc + NR), _MM_HINT_T0);
     __asm__ volatile(
-        "vxorps %%ymm4, %%ymm4, %%ymm4\n\t"
-        "vxorps %%ymm5, %%ymm5, %%ymm5\n\t"
-        "vxorps %%ymm6, %%ymm6, %%ymm6\n\t"
-        "vxorps %%ymm7, %%ymm7, %%ymm7\n\t"
-        "vxorps %%ymm8, %%ymm8, %%ymm8\n\t"
-        "vxorps %%ymm9, %%ymm9, %%ymm9\n\t"
-        "vxorps %%ymm10, %%ymm10, %%ymm10\n\t"
-        "vxorps %%ymm11, %%ymm11, %%ymm11\n\t"
-        "vxorps %%ymm12, %%ymm12, %%ymm12\n\t"
-        "vxorps %%ymm13, %%ymm13, %%ymm13\n\t"
-        "vxorps %%ymm14, %%ymm14, %%ymm14\n\t"
-        "vxorps %%ymm15, %%ymm15, %%ymm15\n\t"
+        CB_TILE_ZERO
         "test %[k2], %[k2]\n\t"
         "jz 2f\n\t"
         ".p2align 5\n"
@@ -521,18 +516,7 @@ __attribute__((target("avx2,fma"))) static void kernel_rows_avx2(int kc, const f
         "jz 4f\n\t"
         CB_ROWS_T(0, 0)
         "4:\n\t"
-        "vmovaps %%ymm4, (%[acc])\n\t"
-        "vmovaps %%ymm5, 32(%[acc])\n\t"
-        "vmovaps %%ymm6, 64(%[acc])\n\t"
-        "vmovaps %%ymm7, 96(%[acc])\n\t"
-        "vmovaps %%ymm8, 128(%[acc])\n\t"
-        "vmovaps %%ymm9, 160(%[acc])\n\t"
-        "vmovaps %%ymm10, 192(%[acc])\n\t"
-        "vmovaps %%ymm11, 224(%[acc])\n\t"
-        "vmovaps %%ymm12, 256(%[acc])\n\t"
-        "vmovaps %%ymm13, 288(%[acc])\n\t"
-        "vmovaps %%ymm14, 320(%[acc])\n\t"
-        "vmovaps %%ymm15, 352(%[acc])\n\t"
+        CB_TILE_SAVE
         : [a] "+r"(a), [t] "+r"(t), [k2] "+r"(k2)
         : [k1] "r"(k1), [x] "r"(xb), [acc] "r"(acc)
         : "rax", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9",
@@ -541,6 +525,8 @@ __attribute__((target("avx2,fma"))) static void kernel_rows_avx2(int kc, const f
 }
 #undef CB_ROWS_T
 #undef CB_TILE_FMAS
+#undef CB_TILE_ZERO
+#undef CB_TILE_SAVE
 
 /* 6 x 8: the last panel of B when at most 8 of its 16 columns exist (N = 49
  * at 7x7 has one such column), so half the FMAs are not wasted on zeros.
