@@ -426,9 +426,9 @@ tile_store_avx2(const __m256 *acc, float *c, int ldc, int first, int last, const
 __attribute__((target("avx2,fma"))) static void kernel_avx2(int kc, const float *a, const float *b,
                                                             float *c, int ldc, int first, int last,
                                                             const tile_epi *e) {
-    register __m256 c0 __asm__("xmm4"), c1 __asm__("xmm5"), c2 __asm__("xmm6"), c3 __asm__("xmm7"),
-        c4 __asm__("xmm8"), c5 __asm__("xmm9"), c6 __asm__("xmm10"), c7 __asm__("xmm11"),
-        c8 __asm__("xmm12"), c9 __asm__("xmm13"), c10 __asm__("xmm14"), c11 __asm__("xmm15");
+    register __m256 c0 __asm__("ymm4"), c1 __asm__("ymm5"), c2 __asm__("ymm6"), c3 __asm__("ymm7"),
+        c4 __asm__("ymm8"), c5 __asm__("ymm9"), c6 __asm__("ymm10"), c7 __asm__("ymm11"),
+        c8 __asm__("ymm12"), c9 __asm__("ymm13"), c10 __asm__("ymm14"), c11 __asm__("ymm15");
     long k4 = kc / 4, k1 = kc % 4;
     /* C (read back after the first K block, and written anyway) and the
      * residual are usually not in L1: start fetching them now so they
@@ -490,9 +490,9 @@ __attribute__((target("avx2,fma"))) static void kernel_rows_avx2(int kc, const f
                                                                  const float *const *t, int x,
                                                                  float *c, int ldc,
                                                                  const tile_epi *e) {
-    register __m256 c0 __asm__("xmm4"), c1 __asm__("xmm5"), c2 __asm__("xmm6"), c3 __asm__("xmm7"),
-        c4 __asm__("xmm8"), c5 __asm__("xmm9"), c6 __asm__("xmm10"), c7 __asm__("xmm11"),
-        c8 __asm__("xmm12"), c9 __asm__("xmm13"), c10 __asm__("xmm14"), c11 __asm__("xmm15");
+    register __m256 c0 __asm__("ymm4"), c1 __asm__("ymm5"), c2 __asm__("ymm6"), c3 __asm__("ymm7"),
+        c4 __asm__("ymm8"), c5 __asm__("ymm9"), c6 __asm__("ymm10"), c7 __asm__("ymm11"),
+        c8 __asm__("ymm12"), c9 __asm__("ymm13"), c10 __asm__("ymm14"), c11 __asm__("ymm15");
     long k2 = kc / 2, k1 = kc % 2, xb = (long)x * (long)sizeof(float);
     /* The output here is large (a whole 224x224 layer) and leaves cache
      * between tiles; fetch the lines of this tile's rows for the next 16
