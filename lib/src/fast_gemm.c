@@ -592,95 +592,45 @@ __attribute__((target("avx2,fma"))) static void kernel8_avx2(int kc, const float
 #undef CB_ROWS8
 
 /* At most 4 columns of B (N = 49 at 7x7 leaves one after three full
- * panels): run the vectors down the 6 rows of the A panel instead, so each
- * FMA does 6 useful multiply-adds and the k loop costs one A load plus one
- * broadcast per column; the 6 x 8 kernel would spend 6 FMAs per k on one
- * useful column. u independent partial sums per column (u*nrc <= 8
- * registers) hide the FMA latency that a single chain per column would
- * expose. nrc and u are constants after inlining. */
+ * panels): run the vectors down the 6 rows of each A panel instead, so
+ * each FMA does 6 useful multiply-adds and the k loop costs one A load per
+ * panel plus one broadcast per column; the 6 x 8 kernel would spend 6 FMAs
+ * per k on one useful column. np = 2 panels at once share each broadcast
+ * of B, so 4 columns cost 6 loads per 8 FMAs instead of 5 per 4 (the 14x14
+ * layers' last 4 columns: 1x1 512->512 @14x14 1.25 -> 1.19 ms). u
+ * independent partial sums per column hide the FMA latency; u depends on
+ * the column count only, so a panel sums in the same order whether it is
+ * paired or not (the pairing depends on how threads split the rows, and
+ * results must not). nrc, np and u are constants after inlining. */
 __attribute__((always_inline, target("avx2,fma"))) static inline void
-narrow_sums(int kc, const float *a, const float *b, const int nrc, const int u, float out[4][8]) {
-    const __m256i six = _mm256_setr_epi32(-1, -1, -1, -1, -1, -1, 0, 0);
-    __m256 acc[4][4];
-    for (int j = 0; j < u; j++)
-        for (int c = 0; c < nrc; c++) acc[j][c] = _mm256_setzero_ps();
-    int k = 0;
-    for (; k + u <= kc; k += u) {
-        for (int j = 0; j < u; j++) {
-            __m256 av = _mm256_maskload_ps(a + (size_t)(k + j) * MR, six);
-            for (int c = 0; c < nrc; c++)
-                acc[j][c] = _mm256_fmadd_ps(av, _mm256_broadcast_ss(b + (size_t)(k + j) * NR + c),
-                                            acc[j][c]);
-        }
-    }
-    for (; k < kc; k++) {
-        __m256 av = _mm256_maskload_ps(a + (size_t)k * MR, six);
-        for (int c = 0; c < nrc; c++)
-            acc[0][c] = _mm256_fmadd_ps(av, _mm256_broadcast_ss(b + (size_t)k * NR + c), acc[0][c]);
-    }
-    for (int c = 0; c < nrc; c++) {
-        __m256 s = acc[0][c];
-        for (int j = 1; j < u; j++) s = _mm256_add_ps(s, acc[j][c]);
-        _mm256_storeu_ps(out[c], s);
-    }
-}
-
-__attribute__((target("avx2,fma"))) static void kernel_narrow_avx2(int kc, const float *a,
-                                                                   const float *b, float *c,
-                                                                   int ldc, int first, int last,
-                                                                   const tile_epi *e) {
-    const int mr = e->mr, nr = e->nr;
-    float out[4][8];
-    /* 2-4 columns use the chain counts of kernel_narrow2_avx2, so a panel
-     * sums in the same order whether it is paired or not (the pairing
-     * depends on how threads split the rows, and results must not). */
-    switch (nr) {
-    case 1: narrow_sums(kc, a, b, 1, 4, out); break;
-    case 2: narrow_sums(kc, a, b, 2, 2, out); break;
-    case 3: narrow_sums(kc, a, b, 3, 1, out); break;
-    default: narrow_sums(kc, a, b, 4, 1, out); break;
-    }
-    for (int r = 0; r < mr; r++) {
-        for (int t = 0; t < nr; t++) {
-            float v = out[t][r] + (first ? 0.0f : c[(size_t)r * ldc + t]);
-            c[(size_t)r * ldc + t] = last ? epi_scalar(e, r, t, v) : v;
-        }
-    }
-}
-
-/* Two A panels (12 rows) at once for the same 2-4 columns: each broadcast
- * of B then feeds two FMAs, so 4 columns cost 6 loads per 8 FMAs instead
- * of 5 per 4 (the 14x14 layers' last 4 columns: 1x1 512->512 @14x14
- * 1.25 -> 1.19 ms). */
-__attribute__((always_inline, target("avx2,fma"))) static inline void
-narrow_sums2(int kc, const float *a0, const float *a1, const float *b, const int nrc, const int u,
-             float out[2][4][8]) {
+narrow_sums(int kc, const float *const a[2], const int np, const float *b, const int nrc,
+            float out[2][4][8]) {
+    const int u = nrc == 1 ? 4 : nrc == 2 ? 2 : 1;
     const __m256i six = _mm256_setr_epi32(-1, -1, -1, -1, -1, -1, 0, 0);
     __m256 acc[4][2][4];
     for (int j = 0; j < u; j++)
-        for (int c = 0; c < nrc; c++) acc[j][0][c] = acc[j][1][c] = _mm256_setzero_ps();
+        for (int p = 0; p < np; p++)
+            for (int c = 0; c < nrc; c++) acc[j][p][c] = _mm256_setzero_ps();
     int k = 0;
     for (; k + u <= kc; k += u) {
         for (int j = 0; j < u; j++) {
-            __m256 av0 = _mm256_maskload_ps(a0 + (size_t)(k + j) * MR, six);
-            __m256 av1 = _mm256_maskload_ps(a1 + (size_t)(k + j) * MR, six);
+            __m256 av[2];
+            for (int p = 0; p < np; p++) av[p] = _mm256_maskload_ps(a[p] + (size_t)(k + j) * MR, six);
             for (int c = 0; c < nrc; c++) {
                 __m256 bb = _mm256_broadcast_ss(b + (size_t)(k + j) * NR + c);
-                acc[j][0][c] = _mm256_fmadd_ps(av0, bb, acc[j][0][c]);
-                acc[j][1][c] = _mm256_fmadd_ps(av1, bb, acc[j][1][c]);
+                for (int p = 0; p < np; p++) acc[j][p][c] = _mm256_fmadd_ps(av[p], bb, acc[j][p][c]);
             }
         }
     }
     for (; k < kc; k++) {
-        __m256 av0 = _mm256_maskload_ps(a0 + (size_t)k * MR, six);
-        __m256 av1 = _mm256_maskload_ps(a1 + (size_t)k * MR, six);
+        __m256 av[2];
+        for (int p = 0; p < np; p++) av[p] = _mm256_maskload_ps(a[p] + (size_t)k * MR, six);
         for (int c = 0; c < nrc; c++) {
             __m256 bb = _mm256_broadcast_ss(b + (size_t)k * NR + c);
-            acc[0][0][c] = _mm256_fmadd_ps(av0, bb, acc[0][0][c]);
-            acc[0][1][c] = _mm256_fmadd_ps(av1, bb, acc[0][1][c]);
+            for (int p = 0; p < np; p++) acc[0][p][c] = _mm256_fmadd_ps(av[p], bb, acc[0][p][c]);
         }
     }
-    for (int p = 0; p < 2; p++)
+    for (int p = 0; p < np; p++)
         for (int c = 0; c < nrc; c++) {
             __m256 s = acc[0][p][c];
             for (int j = 1; j < u; j++) s = _mm256_add_ps(s, acc[j][p][c]);
@@ -688,28 +638,43 @@ narrow_sums2(int kc, const float *a0, const float *a1, const float *b, const int
         }
 }
 
-/* e->mr counts the rows of both panels (up to 12); a1 is the second panel. */
-__attribute__((target("avx2,fma"))) static void kernel_narrow2_avx2(int kc, const float *a0,
-                                                                    const float *a1,
-                                                                    const float *b, float *c,
-                                                                    int ldc, int first, int last,
-                                                                    const tile_epi *e) {
-    const int mr = e->mr, nr = e->nr;
+/* The 1-4 column tile of np panels (e->mr counts the rows of all of them). */
+__attribute__((always_inline, target("avx2,fma"))) static inline void
+narrow_tile(int kc, const float *const a[2], const int np, const float *b, float *c, int ldc,
+            int first, int last, const tile_epi *e) {
     float out[2][4][8];
-    switch (nr) {
-    case 2: narrow_sums2(kc, a0, a1, b, 2, 2, out); break;
-    case 3: narrow_sums2(kc, a0, a1, b, 3, 1, out); break;
-    default: narrow_sums2(kc, a0, a1, b, 4, 1, out); break;
+    switch (e->nr) {
+    case 1: narrow_sums(kc, a, np, b, 1, out); break;
+    case 2: narrow_sums(kc, a, np, b, 2, out); break;
+    case 3: narrow_sums(kc, a, np, b, 3, out); break;
+    default: narrow_sums(kc, a, np, b, 4, out); break;
     }
-    for (int r = 0; r < mr; r++) {
-        for (int t = 0; t < nr; t++) {
+    for (int r = 0; r < e->mr; r++) {
+        for (int t = 0; t < e->nr; t++) {
             float v = out[r / MR][t][r % MR] + (first ? 0.0f : c[(size_t)r * ldc + t]);
             c[(size_t)r * ldc + t] = last ? epi_scalar(e, r, t, v) : v;
         }
     }
 }
-#endif
 
+__attribute__((target("avx2,fma"))) static void kernel_narrow_avx2(int kc, const float *a,
+                                                                   const float *b, float *c,
+                                                                   int ldc, int first, int last,
+                                                                   const tile_epi *e) {
+    const float *const ap[2] = {a, NULL};
+    narrow_tile(kc, ap, 1, b, c, ldc, first, last, e);
+}
+
+/* Two A panels (12 rows) at once; a1 is the second panel. */
+__attribute__((target("avx2,fma"))) static void kernel_narrow2_avx2(int kc, const float *a0,
+                                                                    const float *a1,
+                                                                    const float *b, float *c,
+                                                                    int ldc, int first, int last,
+                                                                    const tile_epi *e) {
+    const float *const ap[2] = {a0, a1};
+    narrow_tile(kc, ap, 2, b, c, ldc, first, last, e);
+}
+#endif
 
 /* ---------------------------------------------------------------- few input channels */
 
@@ -970,17 +935,11 @@ static void gemm_part(const cb_fast_gemm *g, const kernels *kz, const float *xg,
                 /* the next block of A: the next rows, else the next K
                  * block's first rows, else (a next column block) the first */
                 a_ahead ahead = {0};
-                int calls = njp * (mbe - mb);
-                if (!fetch_a)
-                    ;
-                else if (mbe < q1)
-                    a_ahead_set(&ahead, ag, K, mbe, mbe + mcp < q1 ? mbe + mcp : q1, k0, kc, calls);
-                else if (k0 + kc < K)
-                    a_ahead_set(&ahead, ag, K, q0, q0 + mcp < q1 ? q0 + mcp : q1, k0 + kc,
-                                K - k0 - kc < kcb ? K - k0 - kc : kcb, calls);
-                else if (n0 + nb < nend)
-                    a_ahead_set(&ahead, ag, K, q0, q0 + mcp < q1 ? q0 + mcp : q1, 0,
-                                K < kcb ? K : kcb, calls);
+                const int nmb = mbe < q1 ? mbe : q0;
+                const int nk0 = mbe < q1 ? k0 : k0 + kc < K ? k0 + kc : 0;
+                if (fetch_a && (mbe < q1 || k0 + kc < K || n0 + nb < nend))
+                    a_ahead_set(&ahead, ag, K, nmb, nmb + mcp < q1 ? nmb + mcp : q1, nk0,
+                                K - nk0 < kcb ? K - nk0 : kcb, njp * (mbe - mb));
                 for (int jp = 0; jp < njp; jp++) {
                     int n = n0 + jp * NR, nr = nb - jp * NR < NR ? nb - jp * NR : NR;
                     const float *bpan = bp + (size_t)jp * kc * NR;
