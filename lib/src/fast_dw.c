@@ -29,8 +29,12 @@
  * Why not more: per pixel vector the 9 FMAs take ~4.6 cycles (near peak)
  * and the two transposes ~2.2 and ~2.5 more; interleaving the transposes'
  * chunks between the FMA steps (so they would overlap) measured 10-40%
- * slower than doing them as separate passes, and prefetching the next
- * group's planes did not help either.
+ * slower than doing them as separate passes, prefetching the next
+ * group's planes did not help either, and transposing the input 8 pixels
+ * at a time across row ends (2.4 transposes per row of 19 instead of 3,
+ * none masked) measured 4-47% slower (its stores' addresses are computed
+ * pixel by pixel). The weights come blocked from the plan (wblk: 3-8%
+ * on these shapes, against gathering them per group).
  * CB_DW_PATH=blocked or =rows in the environment forces one path where
  * both apply (the tests run every case both ways).
  *
@@ -130,6 +134,22 @@ static blk_geom blk_geometry(const cb_fast_dw *d) {
 static size_t blk_workspace(const cb_fast_dw *d) {
     const blk_geom b = blk_geometry(d);
     return ((size_t)b.nr + 1) * b.ldw * 8 + ((size_t)d->out.w + 16) * 8 + 8;
+}
+
+cb_status cb_fast_dw_block(cb_fast_dw *d, cb_error *err) {
+    d->wblk = NULL;
+    if (d->p.kh != 3 || d->p.kw != 3) return CB_OK;
+    const int C = d->in.c, ng = (C + 7) / 8;
+    float *wb = cb_alloc_floats((size_t)ng * 80);
+    if (!wb) return cb_fail(err, CB_ERR_NOMEM, "out of memory blocking depthwise weights");
+    for (int gi = 0; gi < ng; gi++)
+        for (int c = 0; c < 8; c++) {
+            const int cc = gi * 8 + c;
+            for (int t = 0; t < 9; t++) wb[gi * 80 + t * 8 + c] = cc < C ? d->w[(size_t)cc * 9 + t] : 0.0f;
+            wb[gi * 80 + 72 + c] = cc < C ? d->bias[cc] : 0.0f;
+        }
+    d->wblk = wb;
+    return CB_OK;
 }
 
 size_t cb_fast_dw_workspace(const cb_fast_dw *d) {
@@ -255,6 +275,29 @@ __attribute__((target("avx2,fma"))) static void fill_plane_avx2(const cb_fast_dw
     }
 }
 
+/* Store the first n (1..7) lanes of v at p: 4, 2 and 1 lanes at a time.
+ * VMASKMOVPS does the same in one instruction, but its store form is
+ * microcoded on AMD Zen and costs tens of cycles; the depthwise kernels
+ * need one at the end of every channel plane whose size is not a multiple
+ * of 8 (19x19, 14x14, 7x7). */
+__attribute__((target("avx2,fma"), always_inline)) static inline void store_part(float *p, __m256 v,
+                                                                           int n) {
+    __m128 h = _mm256_castps256_ps128(v);
+    if (n >= 4) {
+        _mm_storeu_ps(p, h);
+        h = _mm256_extractf128_ps(v, 1);
+        p += 4;
+        n -= 4;
+    }
+    if (n >= 2) {
+        _mm_storel_pi((__m64 *)p, h);
+        h = _mm_movehl_ps(h, h);
+        p += 2;
+        n -= 2;
+    }
+    if (n) _mm_store_ss(p, h);
+}
+
 /* Epilogue and store of 8 outputs (n valid, 1..8) at y; res at the same index. */
 __attribute__((target("avx2,fma"))) static inline void store8(float *y, __m256 v, __m256 bias,
                                                               const cb_fast_epi *e, const float *res,
@@ -270,7 +313,7 @@ __attribute__((target("avx2,fma"))) static inline void store8(float *y, __m256 v
         __m256i m = tail_mask(n);
         if (res) v = _mm256_add_ps(v, _mm256_maskload_ps(res, m));
         if (e->relu_post) v = _mm256_max_ps(v, zero);
-        _mm256_maskstore_ps(y, m, v);
+        store_part(y, v, n);
     }
 }
 
@@ -295,7 +338,7 @@ CB_AI void store8c(float *y, __m256 v, __m256 bias, const float *res, int n, int
         __m256i m = tail_mask(n);
         if (has_res) v = _mm256_add_ps(v, _mm256_maskload_ps(res, m));
         if (relu_post) v = _mm256_max_ps(v, zero);
-        _mm256_maskstore_ps(y, m, v);
+        store_part(y, v, n);
     }
 }
 
@@ -920,7 +963,7 @@ CB_AI void blk_store(const float *o, int np, int p0, int plane, int nc, float *c
                 __m256 v = r[c];
                 if (hr) v = _mm256_add_ps(v, _mm256_maskload_ps(rs[c] + p, m));
                 if (rq) v = _mm256_max_ps(v, zero);
-                _mm256_maskstore_ps(ys[c] + p, m, v);
+                store_part(ys[c] + p, v, plane - p);
             }
         }
     }
@@ -941,18 +984,17 @@ CB_AI void blk_group(const cb_fast_dw *d, const float *x, const float *res, floa
     float *ring = ws, *zrow = ring + (size_t)b.nr * b.ldw * 8, *ob = zrow + (size_t)b.ldw * 8;
     const float *xs[8], *rs[8];
     float *ys[8];
-    float wl[9][8], bl[8];
     for (int c = 0; c < 8; c++) {
         const int cc = c0 + (c < nc ? c : nc - 1);
         xs[c] = x + (size_t)cc * in_plane;
         ys[c] = y + (size_t)cc * out_plane;
         rs[c] = hr ? res + (size_t)cc * out_plane : NULL;
-        for (int t = 0; t < 9; t++) wl[t][c] = c < nc ? d->w[(size_t)cc * 9 + t] : 0.0f;
-        bl[c] = c < nc ? d->bias[cc] : 0.0f;
     }
+    /* the group's weights, blocked at plan time (the tap's 8 channels in one vector) */
+    const float *wb = d->wblk + (size_t)(c0 / 8) * 80;
     __m256 w[9];
-    for (int t = 0; t < 9; t++) w[t] = _mm256_loadu_ps(wl[t]);
-    const __m256 vb = _mm256_loadu_ps(bl);
+    for (int t = 0; t < 9; t++) w[t] = _mm256_load_ps(wb + t * 8);
+    const __m256 vb = _mm256_load_ps(wb + 72);
     int loaded = 0; /* input rows [0, loaded) have been transposed */
     int base = 0;   /* ob holds output pixels from flat index base on */
     for (int i = 0; i < OH; i++) {
@@ -1043,7 +1085,7 @@ __attribute__((target("avx2,fma"))) static void channel_generic(const cb_fast_dw
  * the environment forces one path where both apply (the tests run their
  * depthwise sweeps both ways); otherwise the choice measured fastest. */
 static int use_blocked(const cb_fast_dw *d) {
-    if (d->p.kh != 3 || d->p.kw != 3 || d->p.stride_h > 2 || d->p.stride_w > 2) return 0;
+    if (d->p.kh != 3 || d->p.kw != 3 || d->p.stride_h > 2 || d->p.stride_w > 2 || !d->wblk) return 0;
     const char *f = getenv("CB_DW_PATH");
     if (f && strcmp(f, "blocked") == 0) return 1;
     if (f && strcmp(f, "rows") == 0) return 0;

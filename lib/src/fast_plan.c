@@ -193,7 +193,7 @@ static cb_status compile_conv(analysis *a, cb_fast_plan *p, int li, step *s, cb_
         s->dw.in_relu = a->in_relu[li];
         s->dw.w = w;
         s->dw.bias = b;
-        return CB_OK;
+        return cb_fast_dw_block(&s->dw, err);
     }
     s->kind = S_GEMM;
     cb_fast_gemm *gm = &s->gemm;
@@ -578,6 +578,7 @@ void cb_fast_plan_free(cb_fast_plan *p) {
         free(s->gemm.bias);
         free(s->dw.w);
         free(s->dw.bias);
+        cb_free(s->dw.wblk);
         free(s->scale);
         free(s->shift);
     }
