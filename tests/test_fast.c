@@ -256,13 +256,16 @@ static void test_depthwise_sweep(void **state) {
  * columns, stride 2 always) have unmasked chunks in the row's interior and
  * masked ones at its ends; widths around those boundaries, every padding,
  * channels not a multiple of 8, and every epilogue (bias, ReLU before and
- * after a residual add). 1 and 2 threads must give identical results. */
+ * after a residual add). 80 and 112 (MobileNet's) are the padding-1 row
+ * ends with one lane outside the row (stride 1: whole chunks; stride 2:
+ * no right end, 40 and 56 outputs). 1 and 2 threads must give identical
+ * results. */
 static void test_depthwise_wide(void **state) {
     (void)state;
-    static const int widths[] = {31, 32, 33, 34, 35, 40, 41, 47, 57, 67};
+    static const int widths[] = {31, 32, 33, 34, 35, 40, 41, 47, 57, 67, 80, 112};
     static const int heights[] = {1, 2, 5, 6, 9};
     int ran = 0;
-    for (int wi = 0; wi < 10; wi++)
+    for (int wi = 0; wi < 12; wi++)
         for (int s = 1; s <= 2; s++)
             for (int pad = 0; pad <= 2; pad++) {
                 const int c = wi % 2 ? 13 : 3, h = heights[(wi + pad + s) % 5];
