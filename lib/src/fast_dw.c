@@ -76,9 +76,11 @@
  * stride-1 4-row loop runs at 65% of peak with its stores and 74% without
  * them, however its loads are aligned, its chains split or its rows
  * grouped (3 or 4 rows, 1 or 2 chunks per pass all measured the same or
- * worse); whole layers reach 52-59% (row ends). The stride-2 loop takes
- * ~14 cycles per 8 outputs (31%), ~10 even with its shuffles removed; the
- * deinterleaved scratch plane instead is 1.5x slower. A channels-last
+ * worse); whole layers reach 57-65% (the row ends, see above). The
+ * stride-2 loop takes ~12-14 cycles per 8 outputs (31%), ~10 even with its
+ * shuffles removed (10 loads per output vector, half of them crossing a
+ * cache line, which this core runs at ~1.2 per cycle); the deinterleaved
+ * scratch plane instead is 1.5x slower. A channels-last
  * kernel (8 channels per vector, the layout oneDNN uses) written the
  * simple way measured 15-53%: with C channels between neighbouring
  * pixels, its loads stride by 4C bytes and miss L1. So channels-last
