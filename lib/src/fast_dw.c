@@ -364,6 +364,17 @@ CB_AI void store8c(float *y, __m256 v, __m256 bias, const float *res, int n, int
     }
 }
 
+/* Output rows i..i+N-1 of the chunk at column j (n of its 8 outputs real):
+ * the epilogue and stores of a pass's N sums o[]; y and q: row i of the
+ * output and of the residual (NULL without one), plane: floats per plane. */
+CB_AI void store_rows(float *y, const float *q, int OW, int plane, int i, int j, const __m256 *o,
+                      int n, __m256 vb, const int N, const int rp, const int hr, const int rq) {
+#pragma GCC unroll 4
+    for (int t = 0; t < N; t++)
+        store8c(y + (size_t)t * OW + j, o[t], vb, hr ? q + (size_t)t * OW + j : NULL, n,
+                (i + t) * OW + j + 8 > plane, rp, hr, rq);
+}
+
 /* 3x3, horizontal stride 2 (any vertical stride), split plane: tap v of
  * output j reads padded column 2j + v = even[j], odd[j], even[j+1]. */
 CB_AI void body_3x3s2(const cb_fast_dw *d, plane_geom g, const float *P, const float *wc, float bias,
@@ -423,11 +434,12 @@ CB_AI __m256i col_mask(int c0, int W) {
 enum { CB_LD_PLAIN = 0, CB_LD_MASK = 1, CB_LD_AND = 2, CB_LD_LEFT1 = 3, CB_LD_RIGHT7 = 4 };
 CB_AI __m256 ldm(const float *p, const int masked, const __m256i *m, int k) {
     if (masked == CB_LD_AND) return _mm256_and_ps(_mm256_loadu_ps(p), _mm256_castsi256_ps(m[k]));
-    /* the two row ends of a stride-1 conv with padding 1 and rows a multiple
-     * of 8 wide: the first chunk's tap-0 loads have only lane 0 outside the
-     * row, the last chunk's tap-2 loads only lane 7; one blend with zero
-     * each, and the other taps load plainly (as the AND does, the lane is
-     * read from the neighbouring row) */
+    /* the row ends of a conv with padding 1 read in place: the first
+     * chunk's load k = 0 (stride 1: tap 0; stride 2: the first of taps_s2's
+     * loads) has only lane 0 outside the row, and with stride 1 and rows a
+     * multiple of 8 wide the last chunk's load k = 2 (tap 2) only lane 7;
+     * one blend with zero each, the other loads plain (as with the AND, the
+     * lane is read from the neighbouring row) */
     if (masked == CB_LD_LEFT1)
         return k == 0 ? _mm256_blend_ps(_mm256_loadu_ps(p), _mm256_setzero_ps(), 0x01)
                       : _mm256_loadu_ps(p);
@@ -482,36 +494,25 @@ CB_AI void pass_s1(const cb_fast_dw *d, const float *const *r, int c0, int W, co
         /* padding 1, whole chunks: each row end is one chunk with one lane out */
         __m256 o[4];
         ip_rows_s1(r, OW - 8 + c0, w, CB_LD_RIGHT7, NULL, o, N);
-#pragma GCC unroll 4
-        for (int t = 0; t < N; t++)
-            store8c(y + (size_t)t * OW + OW - 8, o[t], vb, hr ? q + (size_t)t * OW + OW - 8 : NULL,
-                    8, 0, rp, hr, rq);
+        store_rows(y, q, OW, plane, i, OW - 8, o, 8, vb, N, rp, hr, rq);
         ip_rows_s1(r, c0, w, CB_LD_LEFT1, NULL, o, N);
-#pragma GCC unroll 4
-        for (int t = 0; t < N; t++)
-            store8c(y + (size_t)t * OW, o[t], vb, hr ? q + (size_t)t * OW : NULL, 8, 0, rp, hr, rq);
+        store_rows(y, q, OW, plane, i, 0, o, 8, vb, N, rp, hr, rq);
     } else
-    for (int e = 0; e < 2; e++) {
-        const int ja = e == 0 ? jhi : 0, jb = e == 0 ? OW : (jlo < OW ? jlo : OW);
-        for (int j = ja; j < jb; j += 8) {
-            const int c = j + c0, n = OW - j < 8 ? OW - j : 8;
-            __m256i m[3];
-            if (masked) m[0] = col_mask(c, W), m[1] = col_mask(c + 1, W), m[2] = col_mask(c + 2, W);
-            __m256 o[4];
-            ip_rows_s1(r, c, w, masked, m, o, N);
-#pragma GCC unroll 4
-            for (int t = 0; t < N; t++)
-                store8c(y + (size_t)t * OW + j, o[t], vb, hr ? q + (size_t)t * OW + j : NULL, n,
-                        (i + t) * OW + j + 8 > plane, rp, hr, rq);
+        for (int e = 0; e < 2; e++) {
+            const int ja = e == 0 ? jhi : 0, jb = e == 0 ? OW : (jlo < OW ? jlo : OW);
+            for (int j = ja; j < jb; j += 8) {
+                const int c = j + c0;
+                __m256i m[3];
+                __m256 o[4];
+                if (masked) m[0] = col_mask(c, W), m[1] = col_mask(c + 1, W), m[2] = col_mask(c + 2, W);
+                ip_rows_s1(r, c, w, masked, m, o, N);
+                store_rows(y, q, OW, plane, i, j, o, OW - j < 8 ? OW - j : 8, vb, N, rp, hr, rq);
+            }
         }
-    }
     for (int j = jlo; j < jhi; j += 8) {
         __m256 o[4];
-        ip_rows_s1(r, j + c0, w, 0, NULL, o, N);
-#pragma GCC unroll 4
-        for (int t = 0; t < N; t++)
-            store8c(y + (size_t)t * OW + j, o[t], vb, hr ? q + (size_t)t * OW + j : NULL, 8, 0, rp,
-                    hr, rq);
+        ip_rows_s1(r, j + c0, w, CB_LD_PLAIN, NULL, o, N);
+        store_rows(y, q, OW, plane, i, j, o, 8, vb, N, rp, hr, rq);
     }
 }
 
@@ -747,36 +748,25 @@ CB_AI void ip_pass_s2(const cb_fast_dw *d, const float *xc, const float *zrow, c
     float *y = yc + (size_t)i * OW;
     const float *q = hr ? resc + (size_t)i * OW : NULL;
     const int nr = (OW - jhi + 7) / 8, ne = jlo / 8 + nr;
+    __m256 o[2];
     if (pw == 1 && nr == 0 && jlo == 8 && !((ends & 2) && r0 <= 0)) {
         /* padding 1 and no right end: the one row end is the first chunk,
          * whose first load has only lane 0 (column -1) outside the row
          * (read from the row before: not before the tensor, see ends) */
-        __m256 o[2];
         ip_rows_s2(r, -1, w, CB_LD_LEFT1, NULL, o, N);
-#pragma GCC unroll 2
-        for (int t = 0; t < N; t++)
-            store8c(y + (size_t)t * OW, o[t], vb, hr ? q + (size_t)t * OW : NULL, 8, 0, rp, hr, rq);
+        store_rows(y, q, OW, plane, i, 0, o, 8, vb, N, rp, hr, rq);
     } else
-    for (int k = 0; k < ne; k++) {
-        /* right ends first, then left */
-        const int j = k < nr ? jhi + 8 * k : 8 * (k - nr), b = 2 * j - pw;
-        const int n = OW - j < 8 ? OW - j : 8;
-        __m256i mk[4];
-        if (k >= CB_DW_EDGES) masks_s2(b, W, mk);
-        __m256 o[2];
-        ip_rows_s2(r, b, w, 1, k < CB_DW_EDGES ? em[k] : mk, o, N);
-#pragma GCC unroll 2
-        for (int t = 0; t < N; t++)
-            store8c(y + (size_t)t * OW + j, o[t], vb, hr ? q + (size_t)t * OW + j : NULL, n,
-                    (i + t) * OW + j + 8 > plane, rp, hr, rq);
-    }
+        for (int k = 0; k < ne; k++) {
+            /* right ends first, then left */
+            const int j = k < nr ? jhi + 8 * k : 8 * (k - nr), b = 2 * j - pw;
+            __m256i mk[4];
+            if (k >= CB_DW_EDGES) masks_s2(b, W, mk);
+            ip_rows_s2(r, b, w, CB_LD_MASK, k < CB_DW_EDGES ? em[k] : mk, o, N);
+            store_rows(y, q, OW, plane, i, j, o, OW - j < 8 ? OW - j : 8, vb, N, rp, hr, rq);
+        }
     for (int j = jlo; j < jhi; j += 8) {
-        __m256 o[2];
-        ip_rows_s2(r, 2 * j - pw, w, 0, NULL, o, N);
-#pragma GCC unroll 2
-        for (int t = 0; t < N; t++)
-            store8c(y + (size_t)t * OW + j, o[t], vb, hr ? q + (size_t)t * OW + j : NULL, 8, 0, rp,
-                    hr, rq);
+        ip_rows_s2(r, 2 * j - pw, w, CB_LD_PLAIN, NULL, o, N);
+        store_rows(y, q, OW, plane, i, j, o, 8, vb, N, rp, hr, rq);
     }
 }
 
