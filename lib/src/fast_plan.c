@@ -218,6 +218,7 @@ static cb_status compile_conv(analysis *a, cb_fast_plan *p, int li, step *s, cb_
         return nomem(err, g);
     }
     gm->rows = cb_fast_rows_suits(gm);
+    gm->padded = !gm->direct && !gm->rows;
     if (p->gemm == CB_GEMM_OPENBLAS && gm->direct && groups == 1)
         gm->wrow = w; /* the comparison backend multiplies the plain folded matrix */
     else
@@ -423,7 +424,8 @@ cb_status cb_fast_plan_new_opts(const cb_graph *g, const cb_fast_options *opts, 
                 if (need > ws_need) ws_need = need;
             } else {
                 size_t need = s->gemm.wino ? cb_fast_wino_workspace(&s->gemm, p->threads)
-                                           : cb_fast_gemm_workspace(p->threads);
+                                           : cb_fast_gemm_workspace(p->threads) +
+                                                 cb_fast_gemm_pad_workspace(&s->gemm);
                 if (s->gemm.rows && cb_fast_rows_workspace(&s->gemm) > need)
                     need = cb_fast_rows_workspace(&s->gemm);
                 if (need > ws_need) ws_need = need;
