@@ -549,6 +549,16 @@ static void test_pooling(void **state) {
                         result_free(&r);
                         cb_graph_free(g);
                     }
+    /* a 3x3 average pool runs as a depthwise conv with weights 1/9 (fast_plan.c):
+     * also on planes the flat path (19x19) and the row kernels (Inception's 35x35) take */
+    for (int i = 0; i < 4; i++) {
+        const int n = i < 2 ? 19 : 35;
+        cb_graph *gp = cb_graph_new("avgpool", (cb_shape){9, n, n});
+        cb_graph_avgpool(gp, "pool", 0, 3, 1 + i % 2, 1);
+        run_result r = check_graph(gp, 1 + i % 2, "avgpool 3x3 as depthwise");
+        result_free(&r);
+        cb_graph_free(gp);
+    }
     cb_graph *g = cb_graph_new("gap", (cb_shape){19, 13, 7});
     cb_graph_gap(g, "gap", 0);
     run_result r = check_graph(g, 2, "gap");
