@@ -1,5 +1,7 @@
-/* fast_misc.c — the memory-bound ops of the fast plan: pooling, global
- * average pooling, stand-alone batch-norm/ReLU, add, copy.
+/* fast_misc.c — the memory-bound ops of the fast plan: pooling (max pools,
+ * and average pools other than 3x3, which the plan runs as depthwise convs
+ * with weights 1/9), global average pooling, stand-alone batch-norm/ReLU,
+ * add, copy.
  *
  * These do O(1) arithmetic per element, so the only aims are: one pass over
  * memory, no branches in inner loops (pooling reads a padded copy of each
