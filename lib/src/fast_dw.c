@@ -180,6 +180,11 @@ static size_t blk_workspace(const cb_fast_dw *d) {
     return ((size_t)b.nr + 1) * b.ldw * 8 + ((size_t)d->out.w + 16) * 8 + 8;
 }
 
+/* Planes up to this wide take the flat path (see the header). */
+#ifndef CB_DW_FLAT_MAX_W
+#define CB_DW_FLAT_MAX_W 32
+#endif
+
 /* Whether the flat 3x3 path can run d: stride 1 and padding 1 both ways,
  * rows of at least 8 (a vector crosses at most one row end). */
 static int flat_applies(const cb_fast_dw *d) {
@@ -218,7 +223,10 @@ cb_status cb_fast_dw_block(cb_fast_dw *d, cb_error *err) {
     d->wblk = NULL;
     d->flat = NULL;
     if (d->p.kh != 3 || d->p.kw != 3) return CB_OK;
-    if (flat_applies(d)) {
+    /* the flat path's tables, for the planes it takes (or is forced to) */
+    const char *path = getenv("CB_DW_PATH");
+    if (flat_applies(d) &&
+        (d->in.w <= CB_DW_FLAT_MAX_W || (path && strcmp(path, "flat") == 0))) {
         const int W = d->in.w, hw = d->in.h * W;
         d->flat = (int32_t *)cb_alloc_floats(flat_tables_size(W, hw));
         if (!d->flat) return cb_fail(err, CB_ERR_NOMEM, "out of memory for depthwise lane masks");
@@ -1340,11 +1348,6 @@ __attribute__((target("avx2,fma"))) static void channel_generic(const cb_fast_dw
 /* Output rows up to this wide take the blocked path (see the header). */
 #ifndef CB_DW_BLOCKED_MAX_OW
 #define CB_DW_BLOCKED_MAX_OW 32
-#endif
-
-/* Planes up to this wide take the flat path (see the header). */
-#ifndef CB_DW_FLAT_MAX_W
-#define CB_DW_FLAT_MAX_W 32
 #endif
 
 /* Whether the flat path runs d: CB_DW_PATH=flat forces it where it
