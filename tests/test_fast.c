@@ -328,10 +328,11 @@ static void test_depthwise_wide(void **state) {
  * flat row (stride 1, padding 1), and 8 channels per vector (the blocked
  * path); the library chooses by width. CB_DW_PATH forces one; each case
  * runs under each (the portable build ignores it; flat falls back where it
- * does not apply) and with the choice left to the library. Channels 1..17 and around multiples of 8 (the blocked path
- * pads the last group's lanes), sizes around and below the 8-pixel chunks,
- * strides 1 and 2 (also unequal), padding 0/1/2, every epilogue (bias, ReLU
- * before and after a residual add) and a fused input ReLU, 1..3 threads. */
+ * does not apply) and with the choice left to the library. Channels 1..17
+ * and around multiples of 8 (the blocked path pads the last group's
+ * lanes), sizes around and below the 8-pixel chunks, strides 1 and 2 (also
+ * unequal), padding 0/1/2, every epilogue (bias, ReLU before and after a
+ * residual add) and a fused input ReLU, 1..3 threads. */
 static void dw_path_case(int c, int h, int w, cb_conv_params p, int mode, int threads) {
     const int in_relu = mode & 8, relu_pre = mode & 1, add = (mode & 6) != 0,
               relu_post = (mode & 6) == 4;
@@ -351,8 +352,9 @@ static void dw_path_case(int c, int h, int w, cb_conv_params p, int mode, int th
     if (add) v = cb_graph_add(g, "add", v, skip);
     if (relu_post) cb_graph_relu(g, "r2", v);
     static const char *const paths[] = {"blocked", "rows", "flat", NULL};
-    run_result r[4];
-    for (int k = 0; k < 4; k++) {
+    enum { NPATHS = sizeof paths / sizeof paths[0] };
+    run_result r[NPATHS];
+    for (int k = 0; k < NPATHS; k++) {
         if (paths[k])
             setenv("CB_DW_PATH", paths[k], 1);
         else
@@ -363,7 +365,7 @@ static void dw_path_case(int c, int h, int w, cb_conv_params p, int mode, int th
         r[k] = check_graph(g, threads, what);
     }
     unsetenv("CB_DW_PATH");
-    for (int k = 0; k < 4; k++) result_free(&r[k]);
+    for (int k = 0; k < NPATHS; k++) result_free(&r[k]);
     cb_graph_free(g);
 }
 

@@ -193,6 +193,16 @@ static int flat_applies(const cb_fast_dw *d) {
            p->pad_w == 1 && d->in.w >= 8;
 }
 
+/* Whether the flat path runs d: CB_DW_PATH=flat forces it where it
+ * applies, =blocked or =rows rule it out; otherwise planes up to
+ * CB_DW_FLAT_MAX_W wide. The plan builds its tables only then. */
+static int flat_chosen(const cb_fast_dw *d) {
+    if (!flat_applies(d)) return 0;
+    const char *f = getenv("CB_DW_PATH");
+    if (f && *f) return strcmp(f, "flat") == 0;
+    return d->in.w <= CB_DW_FLAT_MAX_W;
+}
+
 /* The flat path's lane-mask tables for a W-wide plane of hw pixels, each
  * entry 0 or all ones and 8 consecutive entries a vector's lanes: ml[t]
  * unless flat pixel t is in column 0, mr[t] unless in column W - 1
@@ -223,10 +233,7 @@ cb_status cb_fast_dw_block(cb_fast_dw *d, cb_error *err) {
     d->wblk = NULL;
     d->flat = NULL;
     if (d->p.kh != 3 || d->p.kw != 3) return CB_OK;
-    /* the flat path's tables, for the planes it takes (or is forced to) */
-    const char *path = getenv("CB_DW_PATH");
-    if (flat_applies(d) &&
-        (d->in.w <= CB_DW_FLAT_MAX_W || (path && strcmp(path, "flat") == 0))) {
+    if (flat_chosen(d)) {
         const int W = d->in.w, hw = d->in.h * W;
         d->flat = (int32_t *)cb_alloc_floats(flat_tables_size(W, hw));
         if (!d->flat) return cb_fail(err, CB_ERR_NOMEM, "out of memory for depthwise lane masks");
@@ -1350,16 +1357,6 @@ __attribute__((target("avx2,fma"))) static void channel_generic(const cb_fast_dw
 #define CB_DW_BLOCKED_MAX_OW 32
 #endif
 
-/* Whether the flat path runs d: CB_DW_PATH=flat forces it where it
- * applies, =blocked or =rows rule it out; otherwise planes up to
- * CB_DW_FLAT_MAX_W wide. */
-static int use_flat(const cb_fast_dw *d) {
-    if (!d->flat) return 0;
-    const char *f = getenv("CB_DW_PATH");
-    if (f && *f) return strcmp(f, "flat") == 0;
-    return d->in.w <= CB_DW_FLAT_MAX_W;
-}
-
 /* Whether the channel-blocked path runs d. CB_DW_PATH=blocked or =rows in
  * the environment forces one path where both apply (the tests run their
  * depthwise sweeps both ways); otherwise the choice measured fastest. */
@@ -1386,7 +1383,7 @@ void cb_fast_dw_run(const cb_fast_dw *d, const float *x, float *y, const cb_fast
     const size_t plane_floats = (per_thread - (size_t)geometry(d, 1).ld - 32) / 2;
     const int chunk = 4, nchunks = (C + chunk - 1) / chunk;
 #ifdef CB_X86
-    if (avx2 && use_flat(d)) {
+    if (avx2 && d->flat && flat_chosen(d)) {
         const dw_flat_fn fn = d->in_relu ? pick_flat_ch1(e) : pick_flat_ch0(e);
 #pragma omp parallel num_threads(threads)
         {

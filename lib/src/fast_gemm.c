@@ -102,7 +102,7 @@ size_t cb_fast_gemm_workspace(int threads) {
 enum { PAD_SLACK = 2 * NR };
 
 size_t cb_fast_gemm_pad_workspace(const cb_fast_gemm *g) {
-    if (!g->padded) return 0;
+    if (g->direct) return 0;
     const size_t n = (size_t)g->in.c * (size_t)(g->in.h + 2 * g->p.pad_h) *
                          (size_t)(g->in.w + 2 * g->p.pad_w) + PAD_SLACK;
     return (n + 15) / 16 * 16; /* the B buffers after it stay 64-byte aligned */
@@ -167,7 +167,7 @@ __attribute__((always_inline)) static inline void copy16(float *restrict d, cons
 
 /* Every other float of s[0..31] (stride-2 convs, e.g. every network's
  * first layer), as the even halves of four vectors; reading s[31] too keeps
- * it to whole vectors (the caller checks that it is inside the row). */
+ * it to whole vectors (the caller makes sure s[31] is readable). */
 #ifdef CB_X86
 __attribute__((target("avx2"), noinline)) static void copy16_s2_avx2(float *restrict d,
                                                                      const float *restrict s,
@@ -211,120 +211,53 @@ __attribute__((always_inline)) static inline void pack_b_body(const cb_fast_gemm
         }
         return;
     }
-    /* im2col: row k is (channel c, tap u, v), column n is output pixel (i, j);
-     * B[k][n] = x[c][i*sh - ph + u][j*sw - pw + v] or 0 outside. A panel's
-     * 16 columns are at most a few runs along output rows ("segments"); for
-     * stride 1 each segment is a contiguous slice of one input row. */
-    const int H = g->in.h, W = g->in.w, OW = g->out.w;
-    const int kh = g->p.kh, kw = g->p.kw, sh = g->p.stride_h, sw = g->p.stride_w;
-    const int ph = g->p.pad_h, pw = g->p.pad_w;
+    /* im2col, from the zero-padded copy of the input (pad_input): row k is
+     * (channel c, tap u, v), column n is output pixel (i, j), and
+     * B[k][n] = xpad[c][i*sh + u][j*sw + v]. A panel's 16 columns are at
+     * most a few runs along output rows ("segments"), each every sw-th
+     * float of one padded row; every segment lies inside the copy, so each
+     * is copied as one whole 16-float piece whose tail (past the segment)
+     * the next segment, or the next row of K, overwrites. The last row of K
+     * copies exact lengths: its tail would land in the next panel, already
+     * packed. */
+    const int OW = g->out.w, kh = g->p.kh, kw = g->p.kw, sh = g->p.stride_h, sw = g->p.stride_w;
+    const int Wp = g->in.w + 2 * g->p.pad_w, taps = kh * kw;
+    const size_t plane = (size_t)(g->in.h + 2 * g->p.pad_h) * Wp;
     /* segments of the whole block: at most one per column plus one per panel */
     enum { MAXSEG = NC_MAX + NC_MAX / NR };
-    int seg_r[MAXSEG], seg_c[MAXSEG], seg_len[MAXSEG];
-    size_t seg_at[MAXSEG];
+    size_t seg_src[MAXSEG], seg_at[MAXSEG]; /* offset of tap (0, 0) in a plane; in dst */
+    int seg_len[MAXSEG];
     int nseg = 0;
     for (int jp = 0; jp < npan; jp++) {
         int n = n0 + jp * NR, cols = nb - jp * NR < NR ? nb - jp * NR : NR;
         for (int done = 0; done < cols; nseg++) {
             int nn = n + done, i = nn / OW, j = nn % OW;
-            seg_r[nseg] = i * sh - ph; /* input row for tap u = 0 */
-            seg_c[nseg] = j * sw - pw; /* input column for tap v = 0 */
+            seg_src[nseg] = (size_t)i * sh * Wp + (size_t)j * sw;
             seg_len[nseg] = OW - j < cols - done ? OW - j : cols - done;
             seg_at[nseg] = (size_t)jp * pstride + (size_t)done;
             done += seg_len[nseg];
         }
     }
-    if (g->padded) {
-        /* xg is the zero-padded copy (pad_input): every segment lies inside
-         * it, so each is copied as one whole 16-float piece whose tail
-         * (past the segment) the next segment, or the next row of K,
-         * overwrites; the last row of K copies exact lengths, as its tail
-         * would land in the next panel, already packed */
-        const int Hp = H + 2 * ph, Wp = W + 2 * pw, taps = kh * kw;
-        for (int k = 0; k < kc; k++) {
-            const int kk = k0 + k, c = kk / taps, u = kk / kw % kh, v = kk % kw;
-            const float *xc = xg + (size_t)c * Hp * Wp + (size_t)u * Wp + v;
-            float *d = dst + (size_t)k * NR;
-            const int exact = k == kc - 1;
-            for (int sg = 0; sg < nseg; sg++) {
-                const float *src = xc + (size_t)(seg_r[sg] + ph) * Wp + seg_c[sg] + pw;
-                float *ds = d + seg_at[sg];
-                const int len = seg_len[sg];
-                if (sw == 1 && !(exact && len < NR)) {
-                    copy16(ds, src, 0);
-                    continue;
-                }
-#ifdef CB_X86
-                if (avx2 && sw == 2 && !(exact && len < NR)) {
-                    copy16_s2_avx2(ds, src, 0);
-                    continue;
-                }
-#endif
-                for (int t = 0; t < len; t++) ds[t] = src[t * sw];
-            }
-            if (rest) zero_n(d + (size_t)(npan - 1) * pstride + rest, NR - rest);
-        }
-        return;
-    }
-    /* the input rows this block reads, per channel (for prefetching) */
-    int r_lo = seg_r[0] < 0 ? 0 : seg_r[0];
-    int r_hi = seg_r[nseg - 1] + kh - 1 >= H ? H - 1 : seg_r[nseg - 1] + kh - 1;
-    const int taps = kh * kw, channels = g->in.c / g->groups;
     for (int k = 0; k < kc; k++) {
-        int kk = k0 + k, c = kk / taps, u = kk / kw % kh, v = kk % kw;
-        const float *xc = xg + (size_t)c * H * W;
+        const int kk = k0 + k, c = kk / taps, u = kk / kw % kh, v = kk % kw;
+        const float *xc = xg + (size_t)c * plane + (size_t)u * Wp + v;
         float *d = dst + (size_t)k * NR;
-        if (kk % taps == 0 && c + 1 < channels && r_lo <= r_hi) {
-            /* a new channel: its rows were fetched during the previous one;
-             * now fetch the next channel's (a plane apart, which the
-             * hardware prefetcher does not guess) */
-            const char *nx = (const char *)(xc + (size_t)H * W + (size_t)r_lo * W);
-            size_t bytes = (size_t)(r_hi - r_lo + 1) * W * sizeof(float);
-            for (size_t b = 0; b < bytes; b += 64) __builtin_prefetch(nx + b);
-        }
-        for (int s = 0; s < nseg; s++) {
-            float *ds = d + seg_at[s];
-            int len = seg_len[s], r = seg_r[s] + u, col0 = seg_c[s] + v;
-            if (r < 0 || r >= H) {
-                zero_n(ds, len);
+        const int exact = k == kc - 1;
+        for (int sg = 0; sg < nseg; sg++) {
+            const float *src = xc + seg_src[sg];
+            float *ds = d + seg_at[sg];
+            const int len = seg_len[sg];
+            if (sw == 1 && !(exact && len < NR)) {
+                copy16(ds, src, 0);
                 continue;
             }
-            const float *src = xc + (size_t)r * W;
-            if (sw == 1) {
-                if (col0 >= 0 && col0 + len <= W) {
-                    if (len == NR)
-                        copy16(ds, src + col0, relu);
-                    else
-                        copy_n(ds, src + col0, len, relu);
-                    continue;
-                }
-                int lo = col0 < 0 ? -col0 : 0;
-                int hi = W - col0 < len ? W - col0 : len;
-                if (lo > len) lo = len;
-                if (hi < lo) hi = lo;
-                zero_n(ds, lo);
-                copy_n(ds + lo, src + col0 + lo, hi - lo, relu);
-                zero_n(ds + hi, len - hi);
-            } else if (col0 >= 0 && col0 + (len - 1) * sw < W) {
-                /* strided, all inside: no bounds checks, so it vectorises */
-                const float *sc = src + col0;
 #ifdef CB_X86
-                if (avx2 && sw == 2 && len == NR && col0 + 2 * NR <= W) {
-                    copy16_s2_avx2(ds, sc, relu);
-                    continue;
-                }
-#endif
-                if (relu)
-                    for (int t = 0; t < len; t++) ds[t] = sc[t * sw] > 0.0f ? sc[t * sw] : 0.0f;
-                else
-                    for (int t = 0; t < len; t++) ds[t] = sc[t * sw];
-            } else {
-                for (int t = 0; t < len; t++) {
-                    int col = col0 + t * sw;
-                    float val = col >= 0 && col < W ? src[col] : 0.0f;
-                    ds[t] = relu && val < 0.0f ? 0.0f : val;
-                }
+            if (avx2 && sw == 2 && !(exact && len < NR)) {
+                copy16_s2_avx2(ds, src, 0);
+                continue;
             }
+#endif
+            for (int t = 0; t < len; t++) ds[t] = src[t * sw];
         }
         if (rest) zero_n(d + (size_t)(npan - 1) * pstride + rest, NR - rest);
     }
@@ -1086,8 +1019,8 @@ void cb_fast_gemm_run(const cb_fast_gemm *g, const float *x, float *y, const cb_
     const size_t out_plane = (size_t)N;
     const int cin_g = g->in.c / g->groups;
     threads = cb_fast_threads_for((double)M * N * K * g->groups, threads);
-    if (g->padded) {
-        /* the padded copy first, the B buffers after it */
+    if (!g->direct) {
+        /* im2col packs from a padded copy: the copy first, the B buffers after it */
         pad_input(g, x, ws, threads);
         x = ws;
         in_plane = (size_t)(g->in.h + 2 * g->p.pad_h) * (g->in.w + 2 * g->p.pad_w);

@@ -83,14 +83,14 @@ typedef struct {
     float *bias;           /* cout folded biases (never NULL) */
     int wino;              /* run as Winograd F(2x2, 3x3) (fast_wino.c) */
     int rows;              /* few input channels: B read in place from phase planes (with AVX2) */
-    int padded;            /* im2col (not rows, not Winograd): B packed from a zero-padded copy */
     float *upack;          /* Winograd: 16 transformed weight matrices (M x K), packed */
 } cb_fast_gemm;
 
 /* Pack w (cout x K per group, PyTorch layout) into g->apack (allocated here). */
 int cb_fast_gemm_pack(cb_fast_gemm *g, const float *w);
 size_t cb_fast_gemm_workspace(int threads); /* floats of run-time workspace */
-/* ...plus, for g->padded, the floats of the input's padded copy (before the B buffers). */
+/* ...plus, for im2col (not direct), the floats of the input's zero-padded copy
+ * that B is packed from (placed before the B buffers). */
 size_t cb_fast_gemm_pad_workspace(const cb_fast_gemm *g);
 /* y = conv(x) with the epilogue; ws: cb_fast_gemm_workspace floats. */
 void cb_fast_gemm_run(const cb_fast_gemm *g, const float *x, float *y, const cb_fast_epi *e,

@@ -218,7 +218,6 @@ static cb_status compile_conv(analysis *a, cb_fast_plan *p, int li, step *s, cb_
         return nomem(err, g);
     }
     gm->rows = cb_fast_rows_suits(gm);
-    gm->padded = !gm->direct && !gm->rows;
     if (p->gemm == CB_GEMM_OPENBLAS && gm->direct && groups == 1)
         gm->wrow = w; /* the comparison backend multiplies the plain folded matrix */
     else
