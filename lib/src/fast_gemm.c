@@ -38,7 +38,9 @@
  * kernel's store after the last K block ("epilogue"), so Y is written once.
  *
  * Around that core: smaller kernels for the last 5-8 and 1-4 columns of B
- * (the 14x14 and 7x7 layers end in such panels); the next block of A is
+ * (the 14x14 and 7x7 layers end in such panels) and for a last panel of
+ * A with at most 4 rows; the kernel is called once per column of tiles,
+ * not per tile (small K makes the per-tile overhead show); the next block of A is
  * fetched into L2 while the current one is in use (in a network a layer's
  * weights are never in cache when it starts); and convs with few input
  * channels (a network's first conv, K = 27) skip packing altogether, their
@@ -344,7 +346,7 @@ typedef void (*kernel_fn)(int kc, const float *a, const float *b, float *c, int 
  * e->mr the rows of C from the first tile on. One call per column rather
  * than per tile: with K = 64 a tile is only ~400 cycles of FMAs, and the
  * call, the epilogue's setup and the dispatch around it cost 4% of a
- * 1x1 conv 64->128 @56x56 (same-process medians 0.647 vs 0.673 ms). */
+ * 1x1 conv 64->128 @56x56 (same-process medians 0.626 vs 0.642 ms). */
 typedef void (*column_fn)(int np, int kc, const float *a, size_t astride, const float *b, float *c,
                           int ldc, int first, int last, const tile_epi *e, a_ahead *ahead);
 
@@ -550,6 +552,78 @@ __attribute__((always_inline, target("avx2,fma"))) static inline void kernel_avx
 }
 #undef CB_ROWS
 
+/* The last panel of A when it has at most 4 rows (M = 32, 64, 128, 256,
+ * 512... leave 2 or 4): a 4 x 16 tile in 8 registers, whose 8 FMA chains
+ * still fill both pipes, so it takes 4 cycles per k where the 6-row kernel
+ * takes 6 over rows that are mostly zero padding. Same-process medians
+ * against the 6-row kernel there: 1x1 128->32 @56 0.97, 3x3 64->64 @56
+ * (Winograd, M = 64) 0.97, 1x1 64->128 @56 0.99. */
+#define CB_ROWS4(ao, bo)                                                                   \
+    "vmovaps " #bo "(%[b]), %%ymm0\n\t"                                                    \
+    "vmovaps " #bo "+32(%[b]), %%ymm1\n\t"                                                 \
+    "vbroadcastss " #ao "(%[a]), %%ymm2\n\t"                                               \
+    "vbroadcastss " #ao "+4(%[a]), %%ymm3\n\t"                                             \
+    "vfmadd231ps %%ymm0, %%ymm2, %%ymm4\n\t"                                               \
+    "vfmadd231ps %%ymm1, %%ymm2, %%ymm5\n\t"                                               \
+    "vfmadd231ps %%ymm0, %%ymm3, %%ymm6\n\t"                                               \
+    "vfmadd231ps %%ymm1, %%ymm3, %%ymm7\n\t"                                               \
+    "vbroadcastss " #ao "+8(%[a]), %%ymm2\n\t"                                             \
+    "vbroadcastss " #ao "+12(%[a]), %%ymm3\n\t"                                            \
+    "vfmadd231ps %%ymm0, %%ymm2, %%ymm8\n\t"                                               \
+    "vfmadd231ps %%ymm1, %%ymm2, %%ymm9\n\t"                                               \
+    "vfmadd231ps %%ymm0, %%ymm3, %%ymm10\n\t"                                              \
+    "vfmadd231ps %%ymm1, %%ymm3, %%ymm11\n\t"
+
+__attribute__((always_inline, target("avx2,fma"))) static inline void kernel4_avx2(
+    int kc, const float *a, const float *b, float *c, int ldc, int first, int last, const tile_epi *e) {
+    register __m256 c0 __asm__("ymm4"), c1 __asm__("ymm5"), c2 __asm__("ymm6"), c3 __asm__("ymm7"),
+        c4 __asm__("ymm8"), c5 __asm__("ymm9"), c6 __asm__("ymm10"), c7 __asm__("ymm11");
+    long k4 = kc / 4, k1 = kc % 4;
+    for (int r = 0; r < e->mr; r++) {
+        _mm_prefetch((const char *)(c + (size_t)r * ldc), _MM_HINT_T0);
+        if (last && e->res) _mm_prefetch((const char *)(e->res + (size_t)r * e->ldr), _MM_HINT_T0);
+    }
+    __asm__ volatile(
+        "vxorps %%ymm4, %%ymm4, %%ymm4\n\t"
+        "vxorps %%ymm5, %%ymm5, %%ymm5\n\t"
+        "vxorps %%ymm6, %%ymm6, %%ymm6\n\t"
+        "vxorps %%ymm7, %%ymm7, %%ymm7\n\t"
+        "vxorps %%ymm8, %%ymm8, %%ymm8\n\t"
+        "vxorps %%ymm9, %%ymm9, %%ymm9\n\t"
+        "vxorps %%ymm10, %%ymm10, %%ymm10\n\t"
+        "vxorps %%ymm11, %%ymm11, %%ymm11\n\t"
+        "test %[k4], %[k4]\n\t"
+        "jz 2f\n\t"
+        ".p2align 5\n"
+        "1:\n\t"
+        CB_ROWS4(0, 0)
+        CB_ROWS4(24, 64)
+        CB_ROWS4(48, 128)
+        CB_ROWS4(72, 192)
+        "add $96, %[a]\n\t"
+        "add $256, %[b]\n\t"
+        "dec %[k4]\n\t"
+        "jnz 1b\n"
+        "2:\n\t"
+        "test %[k1], %[k1]\n\t"
+        "jz 4f\n"
+        "3:\n\t"
+        CB_ROWS4(0, 0)
+        "add $24, %[a]\n\t"
+        "add $64, %[b]\n\t"
+        "dec %[k1]\n\t"
+        "jnz 3b\n"
+        "4:\n\t"
+        : [a] "+r"(a), [b] "+r"(b), [k4] "+r"(k4), [k1] "+r"(k1), "=x"(c0), "=x"(c1), "=x"(c2),
+          "=x"(c3), "=x"(c4), "=x"(c5), "=x"(c6), "=x"(c7)
+        :
+        : "xmm0", "xmm1", "xmm2", "xmm3", "memory", "cc");
+    const __m256 zero = _mm256_setzero_ps();
+    const __m256 acc[12] = {c0, c1, c2, c3, c4, c5, c6, c7, zero, zero, zero, zero};
+    tile_store_avx2(acc, c, ldc, first, last, e);
+}
+#undef CB_ROWS4
+
 __attribute__((target("avx2,fma"))) static void column_avx2(int np, int kc, const float *a,
                                                             size_t astride, const float *b, float *c,
                                                             int ldc, int first, int last,
@@ -558,7 +632,10 @@ __attribute__((target("avx2,fma"))) static void column_avx2(int np, int kc, cons
     for (int p = 0, rows = e0->mr; p < np; p++, a += astride, c += (size_t)MR * ldc, rows -= MR) {
         e.mr = rows < MR ? rows : MR;
         if (ahead->pan) a_ahead_step(ahead);
-        kernel_avx2(kc, a, b, c, ldc, first, last, &e);
+        if (rows > 4)
+            kernel_avx2(kc, a, b, c, ldc, first, last, &e);
+        else
+            kernel4_avx2(kc, a, b, c, ldc, first, last, &e);
         if (e.bias) e.bias += MR;
         if (e.res) e.res += (size_t)MR * e.ldr;
     }
