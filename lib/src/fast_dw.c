@@ -96,6 +96,17 @@
  * scratch plane instead is 1.5x slower. The flat path's loop takes ~10
  * cycles per 8 outputs (9 loads, 44% of them crossing a cache line, and 2
  * mask loads; ~45% of peak in L2), its top and bottom vectors ~4% more.
+ * Yet fewer loads do not make it faster (session 6, same-process medians
+ * against it): vectors stacked a row apart (t and t + W) share two of
+ * their three input rows, but groups of them must start at each row's
+ * first column, so the last vector of every row overlaps the next
+ * (21% more vectors at 19 wide, 14% at 14 and 28). Pairs with the masks on
+ * the column sums: 728@19 1.08-1.10, 256@28 0.96-0.99, 512@14 1.06-1.09;
+ * groups of 4 rows with the masks on the inputs (one 9-deep FMA chain per
+ * vector, as in the row kernels): 1.11-1.25. Likewise, forcing the row
+ * kernels to load each input vector once (GCC folds some loads into
+ * memory operands twice) measured 1-3.5% slower, and splitting their
+ * chains by input row (a sum of three 3-FMA partials) 11% slower.
  *
  * Other layouts, measured with the tensors already in them (so no
  * conversion counted; session 5, standalone kernels): channels-last (NHWC),
