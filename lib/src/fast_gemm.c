@@ -38,9 +38,9 @@
  * kernel's store after the last K block ("epilogue"), so Y is written once.
  *
  * Around that core: smaller kernels for the last 5-8 and 1-4 columns of B
- * (the 14x14 and 7x7 layers end in such panels) and for a last panel of
- * A with at most 4 rows; the kernel is called once per column of tiles,
- * not per tile (small K makes the per-tile overhead show); the next block of A is
+ * (the 14x14 and 7x7 layers end in such panels) and for a last panel of A
+ * with at most 4 rows; one call per column of tiles rather than per tile
+ * (with small K the per-tile overhead shows); the next block of A is
  * fetched into L2 while the current one is in use (in a network a layer's
  * weights are never in cache when it starts); and convs with few input
  * channels (a network's first conv, K = 27) skip packing altogether, their
@@ -350,11 +350,10 @@ typedef void (*kernel_fn)(int kc, const float *a, const float *b, float *c, int 
 typedef void (*column_fn)(int np, int kc, const float *a, size_t astride, const float *b, float *c,
                           int ldc, int first, int last, const tile_epi *e, a_ahead *ahead);
 
-/* The epilogue of the next tile down a column. */
-static inline void epi_next_rows(tile_epi *e) {
+/* Move a tile's epilogue to the tile below it (the next panel of A). */
+static inline void epi_down(tile_epi *e) {
     if (e->bias) e->bias += MR;
     if (e->res) e->res += (size_t)MR * e->ldr;
-    e->mr -= MR;
 }
 
 /* The epilogue of element (r, t) of a finished tile, in scalar code: bias,
@@ -386,11 +385,11 @@ static void kernel_c(int kc, const float *a, const float *b, float *c, int ldc, 
 static void column_c(int np, int kc, const float *a, size_t astride, const float *b, float *c,
                      int ldc, int first, int last, const tile_epi *e0, a_ahead *ahead) {
     tile_epi e = *e0;
-    for (int p = 0; p < np; p++, a += astride, c += (size_t)MR * ldc, epi_next_rows(&e)) {
-        tile_epi te = e;
-        te.mr = e.mr < MR ? e.mr : MR;
-        a_ahead_step(ahead);
-        kernel_c(kc, a, b, c, ldc, first, last, &te);
+    for (int p = 0, rows = e0->mr; p < np;
+         p++, a += astride, c += (size_t)MR * ldc, rows -= MR, epi_down(&e)) {
+        e.mr = rows < MR ? rows : MR;
+        if (ahead->pan) a_ahead_step(ahead);
+        kernel_c(kc, a, b, c, ldc, first, last, &e);
     }
 }
 
@@ -581,7 +580,11 @@ __attribute__((always_inline, target("avx2,fma"))) static inline void kernel4_av
     long k4 = kc / 4, k1 = kc % 4;
     for (int r = 0; r < e->mr; r++) {
         _mm_prefetch((const char *)(c + (size_t)r * ldc), _MM_HINT_T0);
-        if (last && e->res) _mm_prefetch((const char *)(e->res + (size_t)r * e->ldr), _MM_HINT_T0);
+        _mm_prefetch((const char *)(c + (size_t)r * ldc + NR - 1), _MM_HINT_T0);
+        if (last && e->res) {
+            _mm_prefetch((const char *)(e->res + (size_t)r * e->ldr), _MM_HINT_T0);
+            _mm_prefetch((const char *)(e->res + (size_t)r * e->ldr + NR - 1), _MM_HINT_T0);
+        }
     }
     __asm__ volatile(
         "vxorps %%ymm4, %%ymm4, %%ymm4\n\t"
@@ -629,15 +632,14 @@ __attribute__((target("avx2,fma"))) static void column_avx2(int np, int kc, cons
                                                             int ldc, int first, int last,
                                                             const tile_epi *e0, a_ahead *ahead) {
     tile_epi e = *e0;
-    for (int p = 0, rows = e0->mr; p < np; p++, a += astride, c += (size_t)MR * ldc, rows -= MR) {
+    for (int p = 0, rows = e0->mr; p < np;
+         p++, a += astride, c += (size_t)MR * ldc, rows -= MR, epi_down(&e)) {
         e.mr = rows < MR ? rows : MR;
         if (ahead->pan) a_ahead_step(ahead);
         if (rows > 4)
             kernel_avx2(kc, a, b, c, ldc, first, last, &e);
         else
             kernel4_avx2(kc, a, b, c, ldc, first, last, &e);
-        if (e.bias) e.bias += MR;
-        if (e.res) e.res += (size_t)MR * e.ldr;
     }
 }
 
