@@ -458,8 +458,8 @@ tile_store_avx2(const __m256 *acc, float *c, int ldc, int first, int last, const
  * the epilogue works on it where it is (a round trip through a stack
  * buffer measured 0-2% slower: conv1 1.8%, 1x1 convs with K = 32-128 up
  * to 1.5%, none with K = 256-512). */
-/* Clear the 12 accumulators. */
-#define CB_TILE_ZERO                                                                       \
+/* Clear the accumulators of the first 4 rows (ymm4..ymm11), or all 6. */
+#define CB_TILE4_ZERO                                                                      \
     "vxorps %%ymm4, %%ymm4, %%ymm4\n\t"                                                    \
     "vxorps %%ymm5, %%ymm5, %%ymm5\n\t"                                                    \
     "vxorps %%ymm6, %%ymm6, %%ymm6\n\t"                                                    \
@@ -467,33 +467,70 @@ tile_store_avx2(const __m256 *acc, float *c, int ldc, int first, int last, const
     "vxorps %%ymm8, %%ymm8, %%ymm8\n\t"                                                    \
     "vxorps %%ymm9, %%ymm9, %%ymm9\n\t"                                                    \
     "vxorps %%ymm10, %%ymm10, %%ymm10\n\t"                                                 \
-    "vxorps %%ymm11, %%ymm11, %%ymm11\n\t"                                                 \
+    "vxorps %%ymm11, %%ymm11, %%ymm11\n\t"
+#define CB_TILE_ZERO                                                                       \
+    CB_TILE4_ZERO                                                                          \
     "vxorps %%ymm12, %%ymm12, %%ymm12\n\t"                                                 \
     "vxorps %%ymm13, %%ymm13, %%ymm13\n\t"                                                 \
     "vxorps %%ymm14, %%ymm14, %%ymm14\n\t"                                                 \
     "vxorps %%ymm15, %%ymm15, %%ymm15\n\t"
 
-/* One k of the tile once ymm0/ymm1 hold row k of B: 6 broadcasts of A
- * (at byte offset ao) and 12 FMAs. */
-#define CB_TILE_FMAS(ao)                                                                   \
+/* Two rows of one k once ymm0/ymm1 hold row k of B: 2 broadcasts of A (at
+ * byte offset ao) and 4 FMAs into ymm(r0)..ymm(r3). */
+#define CB_ROW_PAIR(ao, r0, r1, r2, r3)                                                    \
     "vbroadcastss " #ao "(%[a]), %%ymm2\n\t"                                               \
     "vbroadcastss " #ao "+4(%[a]), %%ymm3\n\t"                                             \
-    "vfmadd231ps %%ymm0, %%ymm2, %%ymm4\n\t"                                               \
-    "vfmadd231ps %%ymm1, %%ymm2, %%ymm5\n\t"                                               \
-    "vfmadd231ps %%ymm0, %%ymm3, %%ymm6\n\t"                                               \
-    "vfmadd231ps %%ymm1, %%ymm3, %%ymm7\n\t"                                               \
-    "vbroadcastss " #ao "+8(%[a]), %%ymm2\n\t"                                             \
-    "vbroadcastss " #ao "+12(%[a]), %%ymm3\n\t"                                            \
-    "vfmadd231ps %%ymm0, %%ymm2, %%ymm8\n\t"                                               \
-    "vfmadd231ps %%ymm1, %%ymm2, %%ymm9\n\t"                                               \
-    "vfmadd231ps %%ymm0, %%ymm3, %%ymm10\n\t"                                              \
-    "vfmadd231ps %%ymm1, %%ymm3, %%ymm11\n\t"                                              \
-    "vbroadcastss " #ao "+16(%[a]), %%ymm2\n\t"                                            \
-    "vbroadcastss " #ao "+20(%[a]), %%ymm3\n\t"                                            \
-    "vfmadd231ps %%ymm0, %%ymm2, %%ymm12\n\t"                                              \
-    "vfmadd231ps %%ymm1, %%ymm2, %%ymm13\n\t"                                              \
-    "vfmadd231ps %%ymm0, %%ymm3, %%ymm14\n\t"                                              \
-    "vfmadd231ps %%ymm1, %%ymm3, %%ymm15\n\t"
+    "vfmadd231ps %%ymm0, %%ymm2, %%ymm" #r0 "\n\t"                                         \
+    "vfmadd231ps %%ymm1, %%ymm2, %%ymm" #r1 "\n\t"                                         \
+    "vfmadd231ps %%ymm0, %%ymm3, %%ymm" #r2 "\n\t"                                         \
+    "vfmadd231ps %%ymm1, %%ymm3, %%ymm" #r3 "\n\t"
+/* One k of the first 4 rows of the tile (8 FMAs), or of all 6 (12). */
+#define CB_TILE4_FMAS(ao) CB_ROW_PAIR(ao, 4, 5, 6, 7) CB_ROW_PAIR(ao + 8, 8, 9, 10, 11)
+#define CB_TILE_FMAS(ao) CB_TILE4_FMAS(ao) CB_ROW_PAIR(ao + 16, 12, 13, 14, 15)
+
+/* The k loop of a tile whose rows of one k are ROWS(a offset, b offset):
+ * k4 = kc / 4 unrolled steps, then k1 = kc % 4 single ones. */
+#define CB_K_LOOP(ROWS)                                                                    \
+    "test %[k4], %[k4]\n\t"                                                                \
+    "jz 2f\n\t"                                                                            \
+    ".p2align 5\n"                                                                         \
+    "1:\n\t"                                                                               \
+    "prefetcht0 384(%[a])\n\t"                                                             \
+    ROWS(0, 0)                                                                             \
+    ROWS(24, 64)                                                                           \
+    ROWS(48, 128)                                                                          \
+    ROWS(72, 192)                                                                          \
+    "add $96, %[a]\n\t"                                                                    \
+    "add $256, %[b]\n\t"                                                                   \
+    "dec %[k4]\n\t"                                                                        \
+    "jnz 1b\n"                                                                             \
+    "2:\n\t"                                                                               \
+    "test %[k1], %[k1]\n\t"                                                                \
+    "jz 4f\n"                                                                              \
+    "3:\n\t"                                                                               \
+    ROWS(0, 0)                                                                             \
+    "add $24, %[a]\n\t"                                                                    \
+    "add $64, %[b]\n\t"                                                                    \
+    "dec %[k1]\n\t"                                                                        \
+    "jnz 3b\n"                                                                             \
+    "4:\n\t"
+
+/* C (read back after the first K block, and written anyway) and the
+ * residual are usually not in L1: start fetching a tile's rows of them
+ * before its k loop so they arrive during it instead of stalling the
+ * epilogue. */
+__attribute__((always_inline)) static inline void tile_prefetch(const float *c, int ldc, int rows,
+                                                                int last, const tile_epi *e) {
+    for (int r = 0; r < rows; r++) {
+        _mm_prefetch((const char *)(c + (size_t)r * ldc), _MM_HINT_T0);
+        _mm_prefetch((const char *)(c + (size_t)r * ldc + NR - 1), _MM_HINT_T0);
+        if (last && e->res) {
+            _mm_prefetch((const char *)(e->res + (size_t)r * e->ldr), _MM_HINT_T0);
+            _mm_prefetch((const char *)(e->res + (size_t)r * e->ldr + NR - 1), _MM_HINT_T0);
+        }
+    }
+}
+
 #define CB_ROWS(ao, bo)                                                                    \
     "vmovaps " #bo "(%[b]), %%ymm0\n\t"                                                    \
     "vmovaps " #bo "+32(%[b]), %%ymm1\n\t"                                                 \
@@ -505,42 +542,10 @@ __attribute__((always_inline, target("avx2,fma"))) static inline void kernel_avx
         c4 __asm__("ymm8"), c5 __asm__("ymm9"), c6 __asm__("ymm10"), c7 __asm__("ymm11"),
         c8 __asm__("ymm12"), c9 __asm__("ymm13"), c10 __asm__("ymm14"), c11 __asm__("ymm15");
     long k4 = kc / 4, k1 = kc % 4;
-    /* C (read back after the first K block, and written anyway) and the
-     * residual are usually not in L1: start fetching them now so they
-     * arrive during the k loop instead of stalling the epilogue. */
-    for (int r = 0; r < MR; r++) {
-        _mm_prefetch((const char *)(c + (size_t)r * ldc), _MM_HINT_T0);
-        _mm_prefetch((const char *)(c + (size_t)r * ldc + NR - 1), _MM_HINT_T0);
-        if (last && e->res) {
-            _mm_prefetch((const char *)(e->res + (size_t)r * e->ldr), _MM_HINT_T0);
-            _mm_prefetch((const char *)(e->res + (size_t)r * e->ldr + NR - 1), _MM_HINT_T0);
-        }
-    }
+    tile_prefetch(c, ldc, MR, last, e);
     __asm__ volatile(
         CB_TILE_ZERO
-        "test %[k4], %[k4]\n\t"
-        "jz 2f\n\t"
-        ".p2align 5\n"
-        "1:\n\t"
-        "prefetcht0 384(%[a])\n\t"
-        CB_ROWS(0, 0)
-        CB_ROWS(24, 64)
-        CB_ROWS(48, 128)
-        CB_ROWS(72, 192)
-        "add $96, %[a]\n\t"
-        "add $256, %[b]\n\t"
-        "dec %[k4]\n\t"
-        "jnz 1b\n"
-        "2:\n\t"
-        "test %[k1], %[k1]\n\t"
-        "jz 4f\n"
-        "3:\n\t"
-        CB_ROWS(0, 0)
-        "add $24, %[a]\n\t"
-        "add $64, %[b]\n\t"
-        "dec %[k1]\n\t"
-        "jnz 3b\n"
-        "4:\n\t"
+        CB_K_LOOP(CB_ROWS)
         : [a] "+r"(a), [b] "+r"(b), [k4] "+r"(k4), [k1] "+r"(k1), "=x"(c0), "=x"(c1), "=x"(c2),
           "=x"(c3), "=x"(c4), "=x"(c5), "=x"(c6), "=x"(c7), "=x"(c8), "=x"(c9), "=x"(c10),
           "=x"(c11)
@@ -560,63 +565,17 @@ __attribute__((always_inline, target("avx2,fma"))) static inline void kernel_avx
 #define CB_ROWS4(ao, bo)                                                                   \
     "vmovaps " #bo "(%[b]), %%ymm0\n\t"                                                    \
     "vmovaps " #bo "+32(%[b]), %%ymm1\n\t"                                                 \
-    "vbroadcastss " #ao "(%[a]), %%ymm2\n\t"                                               \
-    "vbroadcastss " #ao "+4(%[a]), %%ymm3\n\t"                                             \
-    "vfmadd231ps %%ymm0, %%ymm2, %%ymm4\n\t"                                               \
-    "vfmadd231ps %%ymm1, %%ymm2, %%ymm5\n\t"                                               \
-    "vfmadd231ps %%ymm0, %%ymm3, %%ymm6\n\t"                                               \
-    "vfmadd231ps %%ymm1, %%ymm3, %%ymm7\n\t"                                               \
-    "vbroadcastss " #ao "+8(%[a]), %%ymm2\n\t"                                             \
-    "vbroadcastss " #ao "+12(%[a]), %%ymm3\n\t"                                            \
-    "vfmadd231ps %%ymm0, %%ymm2, %%ymm8\n\t"                                               \
-    "vfmadd231ps %%ymm1, %%ymm2, %%ymm9\n\t"                                               \
-    "vfmadd231ps %%ymm0, %%ymm3, %%ymm10\n\t"                                              \
-    "vfmadd231ps %%ymm1, %%ymm3, %%ymm11\n\t"
+    CB_TILE4_FMAS(ao)
 
 __attribute__((always_inline, target("avx2,fma"))) static inline void kernel4_avx2(
     int kc, const float *a, const float *b, float *c, int ldc, int first, int last, const tile_epi *e) {
     register __m256 c0 __asm__("ymm4"), c1 __asm__("ymm5"), c2 __asm__("ymm6"), c3 __asm__("ymm7"),
         c4 __asm__("ymm8"), c5 __asm__("ymm9"), c6 __asm__("ymm10"), c7 __asm__("ymm11");
     long k4 = kc / 4, k1 = kc % 4;
-    for (int r = 0; r < e->mr; r++) {
-        _mm_prefetch((const char *)(c + (size_t)r * ldc), _MM_HINT_T0);
-        _mm_prefetch((const char *)(c + (size_t)r * ldc + NR - 1), _MM_HINT_T0);
-        if (last && e->res) {
-            _mm_prefetch((const char *)(e->res + (size_t)r * e->ldr), _MM_HINT_T0);
-            _mm_prefetch((const char *)(e->res + (size_t)r * e->ldr + NR - 1), _MM_HINT_T0);
-        }
-    }
+    tile_prefetch(c, ldc, e->mr, last, e);
     __asm__ volatile(
-        "vxorps %%ymm4, %%ymm4, %%ymm4\n\t"
-        "vxorps %%ymm5, %%ymm5, %%ymm5\n\t"
-        "vxorps %%ymm6, %%ymm6, %%ymm6\n\t"
-        "vxorps %%ymm7, %%ymm7, %%ymm7\n\t"
-        "vxorps %%ymm8, %%ymm8, %%ymm8\n\t"
-        "vxorps %%ymm9, %%ymm9, %%ymm9\n\t"
-        "vxorps %%ymm10, %%ymm10, %%ymm10\n\t"
-        "vxorps %%ymm11, %%ymm11, %%ymm11\n\t"
-        "test %[k4], %[k4]\n\t"
-        "jz 2f\n\t"
-        ".p2align 5\n"
-        "1:\n\t"
-        CB_ROWS4(0, 0)
-        CB_ROWS4(24, 64)
-        CB_ROWS4(48, 128)
-        CB_ROWS4(72, 192)
-        "add $96, %[a]\n\t"
-        "add $256, %[b]\n\t"
-        "dec %[k4]\n\t"
-        "jnz 1b\n"
-        "2:\n\t"
-        "test %[k1], %[k1]\n\t"
-        "jz 4f\n"
-        "3:\n\t"
-        CB_ROWS4(0, 0)
-        "add $24, %[a]\n\t"
-        "add $64, %[b]\n\t"
-        "dec %[k1]\n\t"
-        "jnz 3b\n"
-        "4:\n\t"
+        CB_TILE4_ZERO
+        CB_K_LOOP(CB_ROWS4)
         : [a] "+r"(a), [b] "+r"(b), [k4] "+r"(k4), [k1] "+r"(k1), "=x"(c0), "=x"(c1), "=x"(c2),
           "=x"(c3), "=x"(c4), "=x"(c5), "=x"(c6), "=x"(c7)
         :
@@ -691,7 +650,11 @@ __attribute__((target("avx2,fma"))) static void kernel_rows_avx2(int kc, const f
 }
 #undef CB_ROWS_T
 #undef CB_TILE_FMAS
+#undef CB_TILE4_FMAS
+#undef CB_ROW_PAIR
+#undef CB_K_LOOP
 #undef CB_TILE_ZERO
+#undef CB_TILE4_ZERO
 
 /* 6 x 8: the last panel of B when at most 8 of its 16 columns exist (N = 49
  * at 7x7 has one such column), so half the FMAs are not wasted on zeros.
