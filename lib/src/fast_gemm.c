@@ -515,6 +515,17 @@ tile_store_avx2(const __m256 *acc, float *c, int ldc, int first, int last, const
     "jnz 3b\n"                                                                             \
     "4:\n\t"
 
+/* Copy the tile out of the registers the asm left it in, first thing
+ * after the asm. Those are local register variables, which the compiler
+ * does not save across calls: the copy must come before any call, and
+ * an instrumented build (ASan) calls to unpoison a local array where its
+ * scope starts, so the array it goes to is declared before the asm. */
+#define CB_TILE_OUT(acc, r0, r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11)                \
+    do {                                                                                   \
+        acc[0] = r0, acc[1] = r1, acc[2] = r2, acc[3] = r3, acc[4] = r4, acc[5] = r5;      \
+        acc[6] = r6, acc[7] = r7, acc[8] = r8, acc[9] = r9, acc[10] = r10, acc[11] = r11;  \
+    } while (0)
+
 /* C (read back after the first K block, and written anyway) and the
  * residual are usually not in L1: start fetching a tile's rows of them
  * before its k loop so they arrive during it instead of stalling the
@@ -541,6 +552,7 @@ __attribute__((always_inline, target("avx2,fma"))) static inline void kernel_avx
     register __m256 c0 __asm__("ymm4"), c1 __asm__("ymm5"), c2 __asm__("ymm6"), c3 __asm__("ymm7"),
         c4 __asm__("ymm8"), c5 __asm__("ymm9"), c6 __asm__("ymm10"), c7 __asm__("ymm11"),
         c8 __asm__("ymm12"), c9 __asm__("ymm13"), c10 __asm__("ymm14"), c11 __asm__("ymm15");
+    __m256 acc[12]; /* declared before the asm: see CB_TILE_OUT */
     long k4 = kc / 4, k1 = kc % 4;
     tile_prefetch(c, ldc, MR, last, e);
     __asm__ volatile(
@@ -551,7 +563,7 @@ __attribute__((always_inline, target("avx2,fma"))) static inline void kernel_avx
           "=x"(c11)
         :
         : "xmm0", "xmm1", "xmm2", "xmm3", "memory", "cc");
-    const __m256 acc[12] = {c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11};
+    CB_TILE_OUT(acc, c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11);
     tile_store_avx2(acc, c, ldc, first, last, e);
 }
 #undef CB_ROWS
@@ -571,6 +583,8 @@ __attribute__((always_inline, target("avx2,fma"))) static inline void kernel4_av
     int kc, const float *a, const float *b, float *c, int ldc, int first, int last, const tile_epi *e) {
     register __m256 c0 __asm__("ymm4"), c1 __asm__("ymm5"), c2 __asm__("ymm6"), c3 __asm__("ymm7"),
         c4 __asm__("ymm8"), c5 __asm__("ymm9"), c6 __asm__("ymm10"), c7 __asm__("ymm11");
+    __m256 acc[12]; /* declared before the asm: see CB_TILE_OUT */
+    const __m256 zero = _mm256_setzero_ps();
     long k4 = kc / 4, k1 = kc % 4;
     tile_prefetch(c, ldc, e->mr, last, e);
     __asm__ volatile(
@@ -580,8 +594,7 @@ __attribute__((always_inline, target("avx2,fma"))) static inline void kernel4_av
           "=x"(c3), "=x"(c4), "=x"(c5), "=x"(c6), "=x"(c7)
         :
         : "xmm0", "xmm1", "xmm2", "xmm3", "memory", "cc");
-    const __m256 zero = _mm256_setzero_ps();
-    const __m256 acc[12] = {c0, c1, c2, c3, c4, c5, c6, c7, zero, zero, zero, zero};
+    CB_TILE_OUT(acc, c0, c1, c2, c3, c4, c5, c6, c7, zero, zero, zero, zero);
     tile_store_avx2(acc, c, ldc, first, last, e);
 }
 #undef CB_ROWS4
@@ -619,6 +632,7 @@ __attribute__((target("avx2,fma"))) static void kernel_rows_avx2(int kc, const f
     register __m256 c0 __asm__("ymm4"), c1 __asm__("ymm5"), c2 __asm__("ymm6"), c3 __asm__("ymm7"),
         c4 __asm__("ymm8"), c5 __asm__("ymm9"), c6 __asm__("ymm10"), c7 __asm__("ymm11"),
         c8 __asm__("ymm12"), c9 __asm__("ymm13"), c10 __asm__("ymm14"), c11 __asm__("ymm15");
+    __m256 acc[12]; /* declared before the asm: see CB_TILE_OUT */
     long k2 = kc / 2, k1 = kc % 2, xb = (long)x * (long)sizeof(float);
     /* The output here is large (a whole 224x224 layer) and leaves cache
      * between tiles; fetch the lines of this tile's rows for the next 16
@@ -645,7 +659,7 @@ __attribute__((target("avx2,fma"))) static void kernel_rows_avx2(int kc, const f
           "=x"(c4), "=x"(c5), "=x"(c6), "=x"(c7), "=x"(c8), "=x"(c9), "=x"(c10), "=x"(c11)
         : [k1] "r"(k1), [x] "r"(xb)
         : "rax", "xmm0", "xmm1", "xmm2", "xmm3", "memory", "cc");
-    const __m256 acc[12] = {c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11};
+    CB_TILE_OUT(acc, c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11);
     tile_store_avx2(acc, c, ldc, 1, 1, e);
 }
 #undef CB_ROWS_T
