@@ -210,7 +210,9 @@ static int flat_applies(const cb_fast_dw *d) {
 
 /* Whether the flat path runs d: CB_DW_PATH=flat forces it where it
  * applies, =blocked or =rows rule it out; otherwise planes up to
- * CB_DW_FLAT_MAX_W wide. The plan builds its tables only then. */
+ * CB_DW_FLAT_MAX_W wide. Decided once, by the plan: it builds the
+ * tables (d->flat) only then, and the run takes the flat path when they
+ * exist. */
 static int flat_chosen(const cb_fast_dw *d) {
     if (!flat_applies(d)) return 0;
     const char *f = getenv("CB_DW_PATH");
@@ -1398,7 +1400,7 @@ void cb_fast_dw_run(const cb_fast_dw *d, const float *x, float *y, const cb_fast
     const size_t plane_floats = (per_thread - (size_t)geometry(d, 1).ld - 32) / 2;
     const int chunk = 4, nchunks = (C + chunk - 1) / chunk;
 #ifdef CB_X86
-    if (avx2 && d->flat && flat_chosen(d)) {
+    if (avx2 && d->flat) { /* the plan built the tables: it chose the flat path */
         const dw_flat_fn fn = d->in_relu ? pick_flat_ch1(e) : pick_flat_ch0(e);
 #pragma omp parallel num_threads(threads)
         {

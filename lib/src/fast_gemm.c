@@ -103,10 +103,14 @@ size_t cb_fast_gemm_workspace(int threads) {
  * to 32 floats past a segment's start (16, or 32 with stride 2). */
 enum { PAD_SLACK = 2 * NR };
 
+/* Floats of one channel of the zero-padded copy. */
+static size_t padded_plane(const cb_fast_gemm *g) {
+    return (size_t)(g->in.h + 2 * g->p.pad_h) * (size_t)(g->in.w + 2 * g->p.pad_w);
+}
+
 size_t cb_fast_gemm_pad_workspace(const cb_fast_gemm *g) {
     if (g->direct) return 0;
-    const size_t n = (size_t)g->in.c * (size_t)(g->in.h + 2 * g->p.pad_h) *
-                         (size_t)(g->in.w + 2 * g->p.pad_w) + PAD_SLACK;
+    const size_t n = (size_t)g->in.c * padded_plane(g) + PAD_SLACK;
     return (n + 15) / 16 * 16; /* the B buffers after it stay 64-byte aligned */
 }
 
@@ -224,7 +228,7 @@ __attribute__((always_inline)) static inline void pack_b_body(const cb_fast_gemm
      * packed. */
     const int OW = g->out.w, kh = g->p.kh, kw = g->p.kw, sh = g->p.stride_h, sw = g->p.stride_w;
     const int Wp = g->in.w + 2 * g->p.pad_w, taps = kh * kw;
-    const size_t plane = (size_t)(g->in.h + 2 * g->p.pad_h) * Wp;
+    const size_t plane = padded_plane(g);
     /* segments of the whole block: at most one per column plus one per panel */
     enum { MAXSEG = NC_MAX + NC_MAX / NR };
     size_t seg_src[MAXSEG], seg_at[MAXSEG]; /* offset of tap (0, 0) in a plane; in dst */
@@ -248,13 +252,13 @@ __attribute__((always_inline)) static inline void pack_b_body(const cb_fast_gemm
         for (int sg = 0; sg < nseg; sg++) {
             const float *src = xc + seg_src[sg];
             float *ds = d + seg_at[sg];
-            const int len = seg_len[sg];
-            if (sw == 1 && !(exact && len < NR)) {
+            const int len = seg_len[sg], whole = !(exact && len < NR);
+            if (sw == 1 && whole) {
                 copy16(ds, src, 0);
                 continue;
             }
 #ifdef CB_X86
-            if (avx2 && sw == 2 && !(exact && len < NR)) {
+            if (avx2 && sw == 2 && whole) {
                 copy16_s2_avx2(ds, src, 0);
                 continue;
             }
@@ -1045,40 +1049,36 @@ static void gemm_part(const cb_fast_gemm *g, const kernels *kz, const float *xg,
                 for (int jp = 0; jp < njp; jp++) {
                     int n = n0 + jp * NR, nr = nb - jp * NR < NR ? nb - jp * NR : NR;
                     const float *bpan = bp + (size_t)jp * kc * NR;
+                    /* the epilogue of the column's first tile, with the rows of C from there on */
+                    const int m0 = mb * MR;
+                    const tile_epi te0 = {bias ? bias + m0 : NULL,
+                                          res ? res + (size_t)m0 * N + n : NULL,
+                                          N,
+                                          relu_pre,
+                                          relu_post,
+                                          M - m0,
+                                          nr};
                     if (nr > 8) {
-                        const int m = mb * MR;
-                        const tile_epi te = {bias ? bias + m : NULL,
-                                             res ? res + (size_t)m * N + n : NULL,
-                                             N,
-                                             relu_pre,
-                                             relu_post,
-                                             M - m,
-                                             nr};
                         kz->column(mbe - mb, kc, ag + ((size_t)mb * K + k0) * MR, (size_t)K * MR,
-                                   bpan, yg + (size_t)m * N + n, N, first, last, &te, &ahead);
+                                   bpan, yg + (size_t)m0 * N + n, N, first, last, &te0, &ahead);
                         continue;
                     }
                     kernel_fn kf = nr > 4 ? kz->kern8 : kz->narrow;
-                    for (int mp = mb; mp < mbe; mp++) {
-                        int m = mp * MR, mr = M - m < MR ? M - m : MR;
-                        tile_epi te = {bias ? bias + m : NULL,
-                                       res ? res + (size_t)m * N + n : NULL,
-                                       N,
-                                       relu_pre,
-                                       relu_post,
-                                       mr,
-                                       nr};
+                    tile_epi te = te0;
+                    for (int mp = mb, rows = M - m0; mp < mbe; mp++, rows -= MR, epi_down(&te)) {
+                        const int m = mp * MR;
                         a_ahead_step(&ahead);
                         /* (one column stays on the single-panel kernel, whose
                          * 4 chains per panel measured faster at 7x7) */
                         if (nr <= 4 && nr >= 2 && kz->narrow2 && mp + 1 < mbe) {
-                            te.mr = M - m < 2 * MR ? M - m : 2 * MR;
+                            te.mr = rows < 2 * MR ? rows : 2 * MR;
                             kz->narrow2(kc, ag + ((size_t)mp * K + k0) * MR,
                                         ag + ((size_t)(mp + 1) * K + k0) * MR, bpan,
                                         yg + (size_t)m * N + n, N, first, last, &te);
-                            mp++;
+                            mp++, rows -= MR, epi_down(&te); /* two panels done */
                             continue;
                         }
+                        te.mr = rows < MR ? rows : MR;
                         kf(kc, ag + ((size_t)mp * K + k0) * MR, bpan, yg + (size_t)m * N + n, N,
                            first, last, &te);
                     }
@@ -1135,7 +1135,7 @@ void cb_fast_gemm_run(const cb_fast_gemm *g, const float *x, float *y, const cb_
         /* im2col packs from a padded copy: the copy first, the B buffers after it */
         pad_input(g, x, ws, threads);
         x = ws;
-        in_plane = (size_t)(g->in.h + 2 * g->p.pad_h) * (g->in.w + 2 * g->p.pad_w);
+        in_plane = padded_plane(g);
         ws += cb_fast_gemm_pad_workspace(g);
     }
 
