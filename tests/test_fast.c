@@ -385,6 +385,14 @@ static void test_depthwise_paths(void **state) {
         dw_path_case(c, h, w, p, mode, 1 + i % 3);
         ran++;
     }
+    /* stride-2 rows of exactly one 8-output chunk (15 to 17 wide, padding
+     * 1), which is both the row's left and right end (a fuzzer find: the
+     * row kernels read past the row, and past the tensor in its last plane) */
+    for (int i = 0; i < 6; i++) {
+        cb_conv_params p = cb_conv_square(3, 2, 1, 3);
+        p.stride_h = 2 + i % 2;
+        dw_path_case(3, 1 + i, 15 + i % 3, p, (i * 5) % 32, 1 + i % 3);
+    }
     /* wider planes, where the library picks the row kernels itself */
     for (int i = 0; i < 12; i++) {
         cb_conv_params p = cb_conv_square(3, 1 + i % 2, i % 3, 9 + i);

@@ -886,7 +886,10 @@ CB_AI void ip_3x3s2(const cb_fast_dw *d, const float *xc, const float *zrow, con
     int jhi = W - 1 - last + pw >= 0 ? (W - 1 - last + pw) / 16 * 8 + 8 : 0;
     if (jlo > OW / 8 * 8) jlo = OW / 8 * 8;
     if (jhi > OW / 8 * 8) jhi = OW / 8 * 8;
-    if (jhi < jlo) jhi = jlo;
+    /* chunks that reach past both ends of the row are right ends (masked
+     * on both sides); raising jhi instead would send a one-chunk row to
+     * ip_pass_s2's padding-1 shortcut, which masks only the left end */
+    if (jhi < jlo) jlo = jhi;
     __m256i em[CB_DW_EDGES][4];
     const int nr = (OW - jhi + 7) / 8, ne = jlo / 8 + nr;
     for (int k = 0; k < ne && k < CB_DW_EDGES; k++)
