@@ -112,6 +112,32 @@
  * channels' planes ahead (prefetcht0, and prefetchw for the output)
  * measured 4-16% slower.
  *
+ * Session 7 (same-process medians against the code here, and standalone
+ * copies of the loops; this core, measured: 2 unaligned 32-byte loads per
+ * cycle, 0.85-1 when they cross a cache line; vshufps 2 per cycle,
+ * vpermps and vpermpd ~0.8):
+ *   - Where the flat path's time goes: its interior loop alone takes ~9.3
+ *     cycles per vector with the plane in L1, and 10.6-11.3 over a whole
+ *     tensor. Timing-only variants (wrong results): without the two mask
+ *     loads 0.97; with every store 32-byte aligned 1.00; without the stores
+ *     0.83-0.90 over a whole tensor. So the stores' write-allocate
+ *     traffic costs 10-17%, and prefetchw on the output, 16 to 90 vectors
+ *     ahead, does not hide it (1.02-1.04), and CLZERO (allocating the
+ *     output lines without reading them) runs 9-80x slower on this VM.
+ *     Starting the middle column's chain from the bias instead of adding
+ *     it at the end: 0.98-1.01.
+ *   - Taps built from two loads and two in-lane shifts (vpalignr) instead
+ *     of three loads: 1.13-1.31.
+ *   - The in-place row kernels on small planes (4 rows per pass, the last
+ *     chunk overlapping the one before instead of masked): 728@19 1.13,
+ *     256@28 0.96, 512@14 1.00, i.e. no better than the noise at 28 and
+ *     worse where 19 of 24 lanes are used.
+ *   - Stride 2 with the row's aligned vectors at 2j (taps 1 and 2) and tap
+ *     0 made from tap 2 by a lane permute: 1.11-1.14 (the permute); with
+ *     tap 0 from a second pair of loads at 2j - 2 (one cache-line
+ *     crossing per row instead of two): 0.99-1.00. Shorter chains (three
+ *     sums of three) or the bias in a chain: 0.98-1.02.
+ *
  * Other layouts, measured with the tensors already in them (so no
  * conversion counted; session 5, standalone kernels): channels-last (NHWC),
  * 4 output pixels x 8 channels per step with the weights reloaded per
