@@ -123,7 +123,8 @@
  *     0.83-0.90 over a whole tensor. So the stores' write-allocate
  *     traffic costs 10-17%, and prefetchw on the output, 16 to 90 vectors
  *     ahead, does not hide it (1.02-1.04), and CLZERO (allocating the
- *     output lines without reading them) runs 9-80x slower on this VM.
+ *     output lines without reading them) runs 9-80x slower on this VM;
+ *     2 MiB pages (madvise) for the input and output change nothing.
  *     Starting the middle column's chain from the bias instead of adding
  *     it at the end: 0.98-1.01.
  *   - Taps built from two loads and two in-lane shifts (vpalignr) instead
