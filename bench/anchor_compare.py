@@ -11,7 +11,9 @@ machine's FMA peak (from convblocks-bench's own probe).
                                            [--rounds R] [--only REGEX] [--out FILE.md]
 
 With --rounds R the two sides alternate R times and each keeps its best
-median (load on a shared machine only adds time). Pointwise cases also run
+median (load on a shared machine only adds time). Both sides run with
+libgomp's default spin (GOMP_SPINCOUNT=300000; see SPIN below), except
+our OpenBLAS runs. Pointwise cases also run
 our conv with OpenBLAS's sgemm (`--gemm openblas`) for the ours/OpenBLAS column.
 
 Needs Debian's python3-torch and python3-torchvision (only for this script;
@@ -56,9 +58,24 @@ CASES = [
 ]
 
 
-def ours_run(build, args, threads, repeat):
+# Both sides run with libgomp's default spin before an idle thread sleeps
+# (300,000 pauses, milliseconds), as the PyTorch anchors do: they set no wait
+# policy, and PyTorch uses the same libgomp. Left alone, convblocks shortens
+# the spin to 1,000 (machine.h: safer when another process shares the CPUs),
+# and on an idle machine that costs short ops at 2 threads a wake-up of the
+# sleeping thread per parallel region: pointwise 512->512 @14x14 measured
+# medians of 0.82-1.34 ms with the short spin and 0.74-0.78 ms with the
+# default, in one sitting. The OpenBLAS runs keep the short spin: there our
+# OpenMP threads only add the epilogue, and spinning they would take the CPUs
+# from OpenBLAS's own threads (pointwise 64->128 @56x56 at 2 threads: 4.0 ms
+# against 0.46-0.65 with the short spin).
+SPIN = {"GOMP_SPINCOUNT": "300000"}
+
+
+def ours_run(build, args, threads, repeat, spin=True):
     out = subprocess.run([os.path.join(build, "convblocks"), "run", *args, "--threads", str(threads),
-                          "--repeat", str(repeat)], check=True, capture_output=True, text=True).stdout
+                          "--repeat", str(repeat)], check=True, capture_output=True, text=True,
+                         env=dict(os.environ, **SPIN) if spin else None).stdout
     median = float(re.search(r"^median: ([0-9.]+) ms", out, re.M).group(1))
     macs = int(re.search(r"^macs: (\d+)", out, re.M).group(1))
     return median, macs
@@ -71,7 +88,7 @@ def ours_bench(build, names, threads):
         subprocess.run([os.path.join(build, "convblocks-bench"), "--no-probe", f"--benchmark_filter={pattern}",
                         "--benchmark_repetitions=9", "--benchmark_report_aggregates_only=true",
                         f"--benchmark_out={f.name}", "--benchmark_out_format=json"],
-                       check=True, capture_output=True)
+                       check=True, capture_output=True, env=dict(os.environ, **SPIN))
         data = json.load(open(f.name))
     res = {}
     scale = {"ns": 1e-6, "us": 1e-3, "ms": 1.0, "s": 1e3}
@@ -105,7 +122,8 @@ def torch_side(anchors, threads, variants, cases):
     for v in variants:
         for sections, only in runs:
             with tempfile.NamedTemporaryFile(suffix=".json") as f:
-                env = dict(os.environ, OMP_NUM_THREADS=str(threads), OPENBLAS_NUM_THREADS=str(threads))
+                env = dict(os.environ, OMP_NUM_THREADS=str(threads), OPENBLAS_NUM_THREADS=str(threads),
+                           **SPIN)
                 cmd = ["/usr/bin/python3", os.path.join(anchors, "torch_bench.py"), "--sections", sections,
                        "--threads", str(threads), "--variants", v, "--out", f.name]
                 if only:
@@ -155,7 +173,7 @@ def main():
                     ours[case] = r
                 if case.startswith("pw1x1"):
                     # the same conv with OpenBLAS's sgemm (+ the epilogue as a pass)
-                    r = ours_run(a.build, spec + ["--gemm", "openblas"], t, a.repeat)
+                    r = ours_run(a.build, spec + ["--gemm", "openblas"], t, a.repeat, spin=False)
                     if case not in blas or r[0] < blas[case][0]:
                         blas[case] = r
             print(f"round {rnd + 1}: ours measured ({t} thread(s)); now PyTorch ...", file=sys.stderr, flush=True)
