@@ -11,10 +11,10 @@ machine's FMA peak (from convblocks-bench's own probe).
                                            [--rounds R] [--only REGEX] [--out FILE.md]
 
 With --rounds R the two sides alternate R times and each keeps its best
-median (load on a shared machine only adds time). Both sides run with
-libgomp's default spin (GOMP_SPINCOUNT=300000; see SPIN below), except
-our OpenBLAS runs. Pointwise cases also run
+median (load on a shared machine only adds time). Pointwise cases also run
 our conv with OpenBLAS's sgemm (`--gemm openblas`) for the ours/OpenBLAS column.
+Both sides run with libgomp's default spin (GOMP_SPINCOUNT=300000; see SPIN
+below), except those OpenBLAS runs.
 
 Needs Debian's python3-torch and python3-torchvision (only for this script;
 the project itself never needs Python). Our side: `convblocks run` for blocks
