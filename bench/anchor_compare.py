@@ -65,10 +65,10 @@ CASES = [
 # and on an idle machine that costs short ops at 2 threads a wake-up of the
 # sleeping thread per parallel region: pointwise 512->512 @14x14 measured
 # medians of 0.74-1.34 ms with the short spin (8 of 13 runs above 1 ms) and
-# 0.74-0.78 ms with the default, in one sitting. The OpenBLAS runs keep the short spin: there our
-# OpenMP threads only add the epilogue, and spinning they would take the CPUs
-# from OpenBLAS's own threads (pointwise 64->128 @56x56 at 2 threads: 4.0 ms
-# against 0.46-0.65 with the short spin).
+# 0.74-0.78 ms with the default, in one sitting. The OpenBLAS runs keep the
+# short spin: there our OpenMP threads only add the epilogue, and spinning
+# they would take the CPUs from OpenBLAS's own threads (pointwise 64->128
+# @56x56 at 2 threads: 4.0 ms against 0.46-0.65 with the short spin).
 SPIN = {"GOMP_SPINCOUNT": "300000"}
 
 
