@@ -351,7 +351,7 @@ static void dw_path_case(int c, int h, int w, cb_conv_params p, int mode, int th
     if (relu_pre) v = cb_graph_relu(g, "r1", v);
     if (add) v = cb_graph_add(g, "add", v, skip);
     if (relu_post) cb_graph_relu(g, "r2", v);
-    static const char *const paths[] = {"blocked", "rows", "flat", NULL};
+    static const char *const paths[] = {"blocked", "rows", "flat", "sweep", NULL};
     enum { NPATHS = sizeof paths / sizeof paths[0] };
     run_result r[NPATHS];
     for (int k = 0; k < NPATHS; k++) {
@@ -392,6 +392,21 @@ static void test_depthwise_paths(void **state) {
         cb_conv_params p = cb_conv_square(3, 2, 1, 3);
         p.stride_h = 2 + i % 2;
         dw_path_case(3, 1 + i, 15 + i % 3, p, (i * 5) % 32, 1 + i % 3);
+    }
+    /* stride 1, padding 1 around the flat path's and the column sweep's
+     * 8-wide columns: one column (8), a last column overlapping its
+     * neighbour (9, 15, 17, 25) or not (16, 24); planes of 1 to 5 rows */
+    static const int sweep_w[] = {8, 9, 15, 16, 17, 24, 25};
+    for (int i = 0; i < 35; i++) {
+        cb_conv_params p = cb_conv_square(3, 1, 1, 2 + i % 5);
+        dw_path_case(2 + i % 5, 1 + i % 5, sweep_w[i / 5], p, (i * 7 + 3) % 32, 1 + i % 2);
+    }
+    /* tall planes, which the column sweep takes in bands of rows (48 rows
+     * at 64 wide, 53 at 57): a last band of one row, of two, of several */
+    static const int tall[][2] = {{49, 64}, {50, 64}, {97, 64}, {54, 57}, {70, 57}};
+    for (int i = 0; i < 5; i++) {
+        cb_conv_params p = cb_conv_square(3, 1, 1, 3);
+        dw_path_case(3, tall[i][0], tall[i][1], p, (i * 11 + 5) % 32, 1 + i % 2);
     }
     /* wider planes, where the library picks the row kernels itself */
     for (int i = 0; i < 12; i++) {

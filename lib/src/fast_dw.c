@@ -222,11 +222,6 @@ static size_t blk_workspace(const cb_fast_dw *d) {
     return ((size_t)b.nr + 1) * b.ldw * 8 + ((size_t)d->out.w + 16) * 8 + 8;
 }
 
-/* Planes up to this wide take the flat path (see the header). */
-#ifndef CB_DW_FLAT_MAX_W
-#define CB_DW_FLAT_MAX_W 32
-#endif
-
 /* Whether the flat 3x3 path can run d: stride 1 and padding 1 both ways,
  * rows of at least 8 (a vector crosses at most one row end). */
 static int flat_applies(const cb_fast_dw *d) {
@@ -235,16 +230,26 @@ static int flat_applies(const cb_fast_dw *d) {
            p->pad_w == 1 && d->in.w >= 8;
 }
 
-/* Whether the flat path runs d: CB_DW_PATH=flat forces it where it
- * applies, =blocked or =rows rule it out; otherwise planes up to
- * CB_DW_FLAT_MAX_W wide. Decided once, by the plan: it builds the
- * tables (d->flat) only then, and the run takes the flat path when they
- * exist. */
+/* Planes up to this wide take the column sweep (see sweep_channel). */
+#ifndef CB_DW_SWEEP_MAX_W
+#define CB_DW_SWEEP_MAX_W 32
+#endif
+
+/* Which of the two runs d, where they apply: CB_DW_PATH=flat or =sweep
+ * forces one, =blocked or =rows rules both out; otherwise the column sweep
+ * on planes up to CB_DW_SWEEP_MAX_W wide. Decided once, by the plan: it
+ * builds the flat path's tables (d->flat) only when that path runs, and
+ * sets d->sweep. */
 static int flat_chosen(const cb_fast_dw *d) {
     if (!flat_applies(d)) return 0;
     const char *f = getenv("CB_DW_PATH");
-    if (f && *f) return strcmp(f, "flat") == 0;
-    return d->in.w <= CB_DW_FLAT_MAX_W;
+    return f && strcmp(f, "flat") == 0;
+}
+static int sweep_chosen(const cb_fast_dw *d) {
+    if (!flat_applies(d)) return 0;
+    const char *f = getenv("CB_DW_PATH");
+    if (f && *f) return strcmp(f, "sweep") == 0;
+    return d->in.w <= CB_DW_SWEEP_MAX_W;
 }
 
 /* The flat path's lane-mask tables for a W-wide plane of hw pixels, each
@@ -276,7 +281,9 @@ static void flat_masks(int32_t *mem, int W, int hw) {
 cb_status cb_fast_dw_block(cb_fast_dw *d, cb_error *err) {
     d->wblk = NULL;
     d->flat = NULL;
+    d->sweep = 0;
     if (d->p.kh != 3 || d->p.kw != 3) return CB_OK;
+    d->sweep = sweep_chosen(d);
     if (flat_chosen(d)) {
         const int W = d->in.w, hw = d->in.h * W;
         d->flat = (int32_t *)cb_alloc_floats(flat_tables_size(W, hw));
@@ -1347,6 +1354,156 @@ CB_AI void flat_channel(const cb_fast_dw *d, const float *xc, const float *wc, f
         flat_store(yc, resc, t, hw, flat_sum_edge(xc, t, W, hw, w, f, ends, ir), vb, rp, hr, rq);
 }
 
+/* ---- column sweep: 3x3, stride 1, padding 1, rows of at least 8 ----
+ *
+ * The plane is cut into columns 8 wide (the last one ends at column W - 1,
+ * overlapping the one before when W is not a multiple of 8), and each
+ * column is swept from the top row to the bottom. Input row i's three tap
+ * vectors (dx = -1, 0, +1) are loaded once and serve the three output rows
+ * that read them: i + 1 (weights of kernel row 0), i (row 1) and i - 1
+ * (row 2), as three 3-FMA row sums. Output row i - 1 is then complete and
+ * stored; the row sums for rows i and i + 1 wait in registers. So each
+ * output vector costs 3 loads instead of the flat path's 9 and 11 (its
+ * 9 taps, two mask loads), and no dependency chain is longer than three
+ * FMAs and two adds. The price is the lanes of the overlapping last column
+ * (24 computed per 19, 32 per 28, 16 per 14). Only the first column's
+ * dx = -1 vector (lane 0 reads the row above's last pixel) and the last
+ * column's dx = +1 vector (lane 7 reads the next row's first) are ANDed
+ * with a mask; where those lanes lie outside the tensor (its first and
+ * last planes), they load with the mask instead. */
+
+/* The row sums of input row p (pointing at the column's first pixel):
+ * rs[k] = kernel row k's three taps applied to it. el, er: whether lane 0
+ * of the dx = -1 vector / lane 7 of the dx = +1 vector are cleared, and
+ * with a masked load (ml, mr) when that lane may lie outside the tensor. */
+CB_AI void sweep_row(const float *p, const __m256 *w, __m256 mkl, __m256 mkr, const int el,
+                     const int er, const int ml, const int mr, const int ir, __m256 *rs) {
+    __m256 l, m = _mm256_loadu_ps(p), r;
+    l = ml ? _mm256_maskload_ps(p - 1, _mm256_castps_si256(mkl)) : _mm256_loadu_ps(p - 1);
+    r = mr ? _mm256_maskload_ps(p + 1, _mm256_castps_si256(mkr)) : _mm256_loadu_ps(p + 1);
+    /* Kept in registers: GCC would otherwise fold each load into the
+     * memory operands of the three FMAs that use it and load it three
+     * times (measured 4-7% slower). */
+    __asm__("" : "+x"(l), "+x"(m), "+x"(r));
+    if (ir) {
+        const __m256 z = _mm256_setzero_ps();
+        l = _mm256_max_ps(l, z);
+        m = _mm256_max_ps(m, z);
+        r = _mm256_max_ps(r, z);
+    }
+    if (el && !ml) l = _mm256_and_ps(l, mkl);
+    if (er && !mr) r = _mm256_and_ps(r, mkr);
+#pragma GCC unroll 3
+    for (int k = 0; k < 3; k++)
+        rs[k] = _mm256_fmadd_ps(w[3 * k + 2], r,
+                                _mm256_fmadd_ps(w[3 * k + 1], m, _mm256_mul_ps(w[3 * k], l)));
+}
+
+/* Output rows o0..o1-1 of the column of 8 outputs from column c. first,
+ * last: the tensor's first and last plane (the cleared lanes of row 0 and
+ * row H - 1 may lie outside it). */
+CB_AI void sweep_column(const float *xc, const float *resc, float *yc, int c, int W, int H, int o0,
+                        int o1, const __m256 *w, __m256 vb, __m256 mkl, __m256 mkr, const int el,
+                        const int er, int first, int last, const int ir, const int rp, const int hr,
+                        const int rq) {
+    __m256 rs[3], up, pend; /* up: output row i's sum from row i - 1; pend: row i - 1's from two */
+    const float *p = xc + (size_t)o0 * W + c;
+    float *q = yc + (size_t)o0 * W + c;
+    const float *qr = hr ? resc + (size_t)o0 * W + c : NULL;
+    const int mlast = er && last; /* row H - 1 loads its dx = +1 vector masked */
+    if (o0 > 0) {
+        sweep_row(p - W, w, mkl, mkr, el, er, 0, 0, ir, rs);
+        up = rs[0];
+        if (mlast && o0 == H - 1)
+            sweep_row(p, w, mkl, mkr, el, er, 0, 1, ir, rs);
+        else
+            sweep_row(p, w, mkl, mkr, el, er, 0, 0, ir, rs);
+        pend = _mm256_add_ps(up, rs[1]);
+    } else {
+        if (el && first)
+            sweep_row(p, w, mkl, mkr, el, er, 1, mlast && H == 1, ir, rs);
+        else if (mlast && H == 1)
+            sweep_row(p, w, mkl, mkr, el, er, 0, 1, ir, rs);
+        else
+            sweep_row(p, w, mkl, mkr, el, er, 0, 0, ir, rs);
+        pend = rs[1];
+    }
+    up = rs[0];
+    /* input rows o0 + 1 .. o1 (the one below the last output row), but
+     * not past the plane; row H - 1 after the loop, as it may be masked */
+    const int iend = o1 < H - 1 ? o1 + 1 : H - 1;
+    int i = o0 + 1;
+    for (; i < iend; i++) {
+        p += W;
+        sweep_row(p, w, mkl, mkr, el, er, 0, 0, ir, rs);
+        store8c(q, _mm256_add_ps(pend, rs[2]), vb, qr, 8, 0, rp, hr, rq);
+        pend = _mm256_add_ps(up, rs[1]);
+        up = rs[0];
+        q += W;
+        if (hr) qr += W;
+    }
+    if (i == H - 1 && i <= o1) {
+        p += W;
+        if (mlast)
+            sweep_row(p, w, mkl, mkr, el, er, 0, 1, ir, rs);
+        else
+            sweep_row(p, w, mkl, mkr, el, er, 0, 0, ir, rs);
+        store8c(q, _mm256_add_ps(pend, rs[2]), vb, qr, 8, 0, rp, hr, rq);
+        pend = _mm256_add_ps(up, rs[1]);
+        q += W;
+        if (hr) qr += W;
+    }
+    if (o1 == H) store8c(q, pend, vb, qr, 8, 0, rp, hr, rq);
+}
+
+#ifndef CB_DW_SWEEP_BAND_BYTES
+#define CB_DW_SWEEP_BAND_BYTES 12288
+#endif
+
+/* One channel, the same arguments as flat_channel (its tables unused).
+ * Wide planes are swept in bands of rows whose input stays in L1 while
+ * the band's columns are swept. */
+CB_AI void sweep_channel(const cb_fast_dw *d, const float *xc, const float *wc, float bias,
+                         const float *resc, float *yc, int ends, const int ir, const int rp,
+                         const int hr, const int rq) {
+    const int W = d->in.w, H = d->in.h, first = (ends & 2) != 0, last = ends & 1;
+    __m256 w[9];
+    for (int k = 0; k < 9; k++) w[k] = _mm256_set1_ps(wc[k]);
+    const __m256 vb = _mm256_set1_ps(bias);
+    const __m256 mkl = _mm256_castsi256_ps(_mm256_setr_epi32(0, -1, -1, -1, -1, -1, -1, -1));
+    const __m256 mkr = _mm256_castsi256_ps(_mm256_setr_epi32(-1, -1, -1, -1, -1, -1, -1, 0));
+    int band = CB_DW_SWEEP_BAND_BYTES / (int)(W * sizeof(float));
+    if (band < 8) band = 8;
+    for (int o0 = 0; o0 < H; o0 += band) {
+        const int o1 = H - o0 < band ? H : o0 + band;
+        if (W == 8) {
+            sweep_column(xc, resc, yc, 0, W, H, o0, o1, w, vb, mkl, mkr, 1, 1, first, last, ir, rp,
+                         hr, rq);
+            continue;
+        }
+        sweep_column(xc, resc, yc, 0, W, H, o0, o1, w, vb, mkl, mkr, 1, 0, first, last, ir, rp, hr,
+                     rq);
+        for (int c = 8; c < W - 8; c += 8)
+            sweep_column(xc, resc, yc, c, W, H, o0, o1, w, vb, mkl, mkr, 0, 0, first, last, ir, rp,
+                         hr, rq);
+        sweep_column(xc, resc, yc, W - 8, W, H, o0, o1, w, vb, mkl, mkr, 0, 1, first, last, ir, rp,
+                     hr, rq);
+    }
+}
+
+CB_AI void sweep_ch0(const cb_fast_dw *d, const float *xc, const float *wc, float bias,
+                     const float *resc, float *yc, flat_tables f, int ends, const int rp,
+                     const int hr, const int rq) {
+    (void)f;
+    sweep_channel(d, xc, wc, bias, resc, yc, ends, 0, rp, hr, rq);
+}
+CB_AI void sweep_ch1(const cb_fast_dw *d, const float *xc, const float *wc, float bias,
+                     const float *resc, float *yc, flat_tables f, int ends, const int rp,
+                     const int hr, const int rq) {
+    (void)f;
+    sweep_channel(d, xc, wc, bias, resc, yc, ends, 1, rp, hr, rq);
+}
+
 /* Its variants: with and without the fused input ReLU, each once per epilogue. */
 CB_AI void flat_ch0(const cb_fast_dw *d, const float *xc, const float *wc, float bias,
                     const float *resc, float *yc, flat_tables f, int ends, const int rp,
@@ -1368,6 +1525,8 @@ typedef void (*dw_flat_fn)(const cb_fast_dw *, const float *, const float *, flo
     }
 CB_EPI_VARIANTS(CB_FLAT_VARIANT, dw_flat_fn, flat_ch0)
 CB_EPI_VARIANTS(CB_FLAT_VARIANT, dw_flat_fn, flat_ch1)
+CB_EPI_VARIANTS(CB_FLAT_VARIANT, dw_flat_fn, sweep_ch0)
+CB_EPI_VARIANTS(CB_FLAT_VARIANT, dw_flat_fn, sweep_ch1)
 #undef CB_FLAT_VARIANT
 #undef CB_EPI_VARIANTS
 
@@ -1430,11 +1589,13 @@ void cb_fast_dw_run(const cb_fast_dw *d, const float *x, float *y, const cb_fast
     const size_t plane_floats = (per_thread - (size_t)geometry(d, 1).ld - 32) / 2;
     const int chunk = 4, nchunks = (C + chunk - 1) / chunk;
 #ifdef CB_X86
-    if (avx2 && d->flat) { /* the plan built the tables: it chose the flat path */
-        const dw_flat_fn fn = d->in_relu ? pick_flat_ch1(e) : pick_flat_ch0(e);
+    if (avx2 && (d->flat || d->sweep)) { /* as the plan chose */
+        const dw_flat_fn fn = d->sweep ? (d->in_relu ? pick_sweep_ch1(e) : pick_sweep_ch0(e))
+                                       : (d->in_relu ? pick_flat_ch1(e) : pick_flat_ch0(e));
 #pragma omp parallel num_threads(threads)
         {
-            const flat_tables f = flat_view(d->flat, d->in.w, (int)in_plane);
+            const flat_tables f = d->flat ? flat_view(d->flat, d->in.w, (int)in_plane)
+                                          : (flat_tables){NULL, NULL, NULL};
 #pragma omp for schedule(dynamic, 8)
             for (int c = 0; c < C; c++)
                 fn(d, x + (size_t)c * in_plane, d->w + (size_t)c * 9, d->bias[c],

@@ -133,6 +133,7 @@ typedef struct {
     float *bias; /* C */
     float *wblk; /* 3x3: w and bias by groups of 8 channels (cb_fast_dw_block), or NULL */
     int32_t *flat; /* 3x3 stride 1 padding 1: the flat path's lane masks (cb_fast_dw_block), or NULL */
+    int sweep;     /* 3x3 stride 1 padding 1: the column sweep runs it (cb_fast_dw_block) */
 } cb_fast_dw;
 
 size_t cb_fast_dw_workspace(const cb_fast_dw *d); /* floats per thread */
