@@ -324,11 +324,11 @@ static void test_depthwise_wide(void **state) {
 }
 
 /* The 3x3 depthwise kernels come in three layouts (fast_dw.c): one
- * channel at a time vectorised along rows, or along the whole plane as one
- * flat row (stride 1, padding 1), and 8 channels per vector (the blocked
+ * channel at a time vectorised along rows, or in columns of 8 swept down
+ * the plane (stride 1, padding 1), and 8 channels per vector (the blocked
  * path); the library chooses by width. CB_DW_PATH forces one; each case
- * runs under each (the portable build ignores it; flat falls back where it
- * does not apply) and with the choice left to the library. Channels 1..17
+ * runs under each (the portable build ignores it; the sweep falls back
+ * where it does not apply) and with the choice left to the library. Channels 1..17
  * and around multiples of 8 (the blocked path pads the last group's
  * lanes), sizes around and below the 8-pixel chunks, strides 1 and 2 (also
  * unequal), padding 0/1/2, every epilogue (bias, ReLU before and after a
@@ -351,7 +351,7 @@ static void dw_path_case(int c, int h, int w, cb_conv_params p, int mode, int th
     if (relu_pre) v = cb_graph_relu(g, "r1", v);
     if (add) v = cb_graph_add(g, "add", v, skip);
     if (relu_post) cb_graph_relu(g, "r2", v);
-    static const char *const paths[] = {"blocked", "rows", "flat", "sweep", NULL};
+    static const char *const paths[] = {"blocked", "rows", "sweep", NULL};
     enum { NPATHS = sizeof paths / sizeof paths[0] };
     run_result r[NPATHS];
     for (int k = 0; k < NPATHS; k++) {
@@ -393,9 +393,9 @@ static void test_depthwise_paths(void **state) {
         p.stride_h = 2 + i % 2;
         dw_path_case(3, 1 + i, 15 + i % 3, p, (i * 5) % 32, 1 + i % 3);
     }
-    /* stride 1, padding 1 around the flat path's and the column sweep's
-     * 8-wide columns: one column (8), a last column overlapping its
-     * neighbour (9, 15, 17, 25) or not (16, 24); planes of 1 to 5 rows */
+    /* stride 1, padding 1 around the column sweep's 8-wide columns: one
+     * column (8), a last column overlapping its neighbour (9, 15, 17, 25)
+     * or not (16, 24); planes of 1 to 5 rows */
     static const int sweep_w[] = {8, 9, 15, 16, 17, 24, 25};
     for (int i = 0; i < 35; i++) {
         cb_conv_params p = cb_conv_square(3, 1, 1, 2 + i % 5);
@@ -407,6 +407,15 @@ static void test_depthwise_paths(void **state) {
     for (int i = 0; i < 5; i++) {
         cb_conv_params p = cb_conv_square(3, 1, 1, 3);
         dw_path_case(3, tall[i][0], tall[i][1], p, (i * 11 + 5) % 32, 1 + i % 2);
+    }
+    /* stride 2, padding 1, even widths: rows of one 8-output chunk (16
+     * wide), a partial last chunk (18, 34, 50) or not (32, 64), planes of
+     * 1 to 5 rows, odd and even, and taller ones */
+    static const int s2_hw[][2] = {{1, 16}, {2, 18}, {3, 34}, {4, 32}, {5, 50}, {2, 64},
+                                   {3, 16}, {49, 64}, {50, 64}, {27, 112}, {28, 112}, {53, 112}};
+    for (int i = 0; i < 12; i++) {
+        cb_conv_params p = cb_conv_square(3, 2, 1, 2 + i % 3);
+        dw_path_case(2 + i % 3, s2_hw[i][0], s2_hw[i][1], p, (i * 13 + 1) % 32, 1 + i % 2);
     }
     /* wider planes, where the library picks the row kernels itself */
     for (int i = 0; i < 12; i++) {
@@ -575,7 +584,7 @@ static void test_pooling(void **state) {
                         cb_graph_free(g);
                     }
     /* a 3x3 average pool runs as a depthwise conv with weights 1/9 (fast_plan.c):
-     * also on planes the flat path (19x19) and the row kernels (Inception's 35x35) take */
+     * also on planes the column sweep (19x19) and the row kernels (Inception's 35x35) take */
     for (int i = 0; i < 4; i++) {
         const int n = i < 2 ? 19 : 35;
         cb_graph *gp = cb_graph_new("avgpool", (cb_shape){9, n, n});

@@ -1,24 +1,41 @@
 /* fast_dw.c — depthwise convolution (one k x k filter per channel), vectorised
- * along rows, along whole small planes, or 8 channels at a time.
+ * along rows, down the columns of small planes, or 8 channels at a time.
  *
  * A depthwise conv does only k*k multiply-adds per output, so unlike a
  * GEMM it is limited by loads (and, for the large layers, by the L3 traffic
  * of its input and output), not by FMAs. Threads split channels.
  *
- * Flat path (3x3, stride 1, padding 1, planes 8 to CB_DW_FLAT_MAX_W = 32
- * wide: Xception's 19x19, MobileNet's 14x14 and 28x28): the plane is one
- * long row. With stride 1 and padding 1, output pixel t (flat index
- * i*W + j) reads inputs t + dy*W + dx, so 8 consecutive outputs read 8
- * consecutive inputs per tap even across a row end, every lane is used and
- * nothing is transposed; two ANDs per vector clear the taps that wrapped
- * around a row end (see flat_channel). Measured against the blocked path
- * below, same process, interleaved, 1 thread (medians): 728@19 0.87x,
- * 256@28 0.78-0.91x, 128@32 0.77x, 512@14 0.76-0.99x (the larger gains in
- * sittings with a busy host); 2 threads 0.81-0.85x. It loses to the row
- * kernels from 40 wide on (1.25x at 40 and 56).
+ * Column sweep (3x3, stride 1, padding 1, planes 8 to CB_DW_SWEEP_MAX_W =
+ * 32 wide: Xception's 19x19, MobileNet's 14x14 and 28x28; see
+ * sweep_channel): the plane is cut into columns of 8 outputs, each swept
+ * from the top row to the bottom. Each input row's three tap vectors are
+ * loaded once and feed the three output rows that read them, as three
+ * row sums of 3 FMAs; an output row is stored as soon as its third sum is
+ * in. So an output vector costs 3 loads and no dependency chain is longer
+ * than 3 FMAs and 2 adds. Measured against the flat path it replaced
+ * (below), same process, interleaved medians, 1 thread: 728@19 0.82-0.89,
+ * 256@28 0.70-0.90, 512@14 0.70-0.76, 128@32 0.81; 2 threads 0.74-0.90.
+ * Wider planes are swept in bands of rows that stay in L1, yet lose to the
+ * row kernels below from 56 wide on (against them: 40 wide 0.85-0.94, 56
+ * 0.99-1.07, 112 1.09 with bands and 1.22 without). A stride-2 sweep
+ * (each output row splitting two input rows instead of the row kernels'
+ * two and a half) measured 1.06-1.11 against the row kernels at 64@112
+ * whatever the band, 0.83 against the blocked path at 256@28 and 0.98 at
+ * 128@56; not kept.
+ *
+ * The flat path it replaced (sessions 4-7) took the plane as one long row:
+ * output pixel t (flat index i*W + j) reads inputs t + dy*W + dx, so 8
+ * consecutive outputs read 8 consecutive inputs per tap even across a row
+ * end, using every lane; two ANDs per vector cleared the taps that wrapped
+ * around a row end. It paid 9 loads and 2 mask loads per output vector,
+ * against the sweep's 3 and a quarter more vectors (24 computed per 19
+ * outputs, 32 per 28, 16 per 14). Earlier attempts to share loads between
+ * vertically stacked vectors (session 6, below) grouped 2 or 4 rows and
+ * kept one 9-deep FMA chain per vector; sweeping the whole column is what
+ * brings the loads down to 3 and the chains to 3 FMAs.
  *
  * Channel-blocked path (3x3, strides 1 or 2, output rows up to
- * CB_DW_BLOCKED_MAX_OW = 32 wide, where the flat path does not apply:
+ * CB_DW_BLOCKED_MAX_OW = 32 wide, where the column sweep does not apply:
  * stride 2, other paddings, rows under 8; oneDNN's "nChw8c" idea): each ymm holds
  * the same pixel of 8 channels. Per group of 8 channels, the input rows
  * are transposed (8x8 blocks, in registers) into a small ring of
@@ -48,7 +65,7 @@
  * none masked) measured 4-47% slower (its stores' addresses are computed
  * pixel by pixel). The weights come blocked from the plan (wblk: 3-8%
  * on these shapes, against gathering them per group).
- * CB_DW_PATH=flat, =blocked or =rows in the environment forces one path
+ * CB_DW_PATH=sweep, =blocked or =rows in the environment forces one path
  * where it applies (the tests run every case each way).
  *
  * Row kernels (everything else): per channel, 8 outputs (one ymm) at a
@@ -93,7 +110,7 @@
  * stride-2 loop takes ~12-14 cycles per 8 outputs (31%), ~10 even with its
  * shuffles removed (10 loads per output vector, half of them crossing a
  * cache line, which this core runs at ~1.2 per cycle); the deinterleaved
- * scratch plane instead is 1.5x slower. The flat path's loop takes ~10
+ * scratch plane instead is 1.5x slower. The flat path's loop took ~10
  * cycles per 8 outputs (9 loads, 44% of them crossing a cache line, and 2
  * mask loads; ~45% of peak in L2), its top and bottom vectors ~4% more.
  * Yet fewer loads do not make it faster (session 6, same-process medians
@@ -106,8 +123,8 @@
  * vector, as in the row kernels): 1.11-1.25. Likewise, forcing the row
  * kernels to load each input vector once (GCC folds some loads into
  * memory operands twice) measured 1-3.5% slower, and splitting their
- * chains by input row (a sum of three 3-FMA partials) 11% slower. Nor is
- * the flat path waiting for memory: a 19x19 channel takes ~200 ns whether
+ * chains by input row (a sum of three 3-FMA partials) 11% slower. Nor was
+ * the flat path waiting for memory: a 19x19 channel took ~200 ns whether
  * the tensor is in L2 (32 channels) or L3 (728), and fetching the next
  * channels' planes ahead (prefetcht0, and prefetchw for the output)
  * measured 4-16% slower.
@@ -222,9 +239,9 @@ static size_t blk_workspace(const cb_fast_dw *d) {
     return ((size_t)b.nr + 1) * b.ldw * 8 + ((size_t)d->out.w + 16) * 8 + 8;
 }
 
-/* Whether the flat 3x3 path can run d: stride 1 and padding 1 both ways,
- * rows of at least 8 (a vector crosses at most one row end). */
-static int flat_applies(const cb_fast_dw *d) {
+/* Whether the column sweep can run d: 3x3, stride 1 and padding 1 both
+ * ways, rows of at least 8 (one column of 8 outputs). */
+static int sweep_applies(const cb_fast_dw *d) {
     const cb_conv_params *p = &d->p;
     return p->kh == 3 && p->kw == 3 && p->stride_h == 1 && p->stride_w == 1 && p->pad_h == 1 &&
            p->pad_w == 1 && d->in.w >= 8;
@@ -235,61 +252,21 @@ static int flat_applies(const cb_fast_dw *d) {
 #define CB_DW_SWEEP_MAX_W 32
 #endif
 
-/* Which of the two runs d, where they apply: CB_DW_PATH=flat or =sweep
- * forces one, =blocked or =rows rules both out; otherwise the column sweep
- * on planes up to CB_DW_SWEEP_MAX_W wide. Decided once, by the plan: it
- * builds the flat path's tables (d->flat) only when that path runs, and
- * sets d->sweep. */
-static int flat_chosen(const cb_fast_dw *d) {
-    if (!flat_applies(d)) return 0;
-    const char *f = getenv("CB_DW_PATH");
-    return f && strcmp(f, "flat") == 0;
-}
+/* Whether the column sweep runs d: CB_DW_PATH=sweep forces it where it
+ * applies, =blocked or =rows rule it out; otherwise planes up to
+ * CB_DW_SWEEP_MAX_W wide. Decided once, by the plan (d->sweep). */
 static int sweep_chosen(const cb_fast_dw *d) {
-    if (!flat_applies(d)) return 0;
+    if (!sweep_applies(d)) return 0;
     const char *f = getenv("CB_DW_PATH");
     if (f && *f) return strcmp(f, "sweep") == 0;
     return d->in.w <= CB_DW_SWEEP_MAX_W;
 }
 
-/* The flat path's lane-mask tables for a W-wide plane of hw pixels, each
- * entry 0 or all ones and 8 consecutive entries a vector's lanes: ml[t]
- * unless flat pixel t is in column 0, mr[t] unless in column W - 1
- * (t < hw + 8), and vt[t] while 0 <= t < hw, for the loads near the top
- * and bottom of the plane (t from -(W + 9) to hw + W + 9; vt points at
- * entry 0). Built with the plan (d->flat), the same for every channel. */
-typedef struct {
-    const int32_t *ml, *mr, *vt;
-} flat_tables;
-
-static size_t flat_tables_size(int W, int hw) { return 3 * ((size_t)hw + 8) + 2 * ((size_t)W + 9); }
-
-static flat_tables flat_view(const int32_t *mem, int W, int hw) {
-    flat_tables f = {mem, mem + hw + 8, mem + 2 * ((size_t)hw + 8) + W + 9};
-    return f;
-}
-
-static void flat_masks(int32_t *mem, int W, int hw) {
-    int32_t *ml = mem, *mr = mem + hw + 8, *vt = mem + 2 * ((size_t)hw + 8) + W + 9;
-    for (int t = 0, j = 0; t < hw + 8; t++, j = j + 1 == W ? 0 : j + 1) {
-        ml[t] = j == 0 ? 0 : -1;
-        mr[t] = j == W - 1 ? 0 : -1;
-    }
-    for (int t = -(W + 9); t < hw + W + 9; t++) vt[t] = t >= 0 && t < hw ? -1 : 0;
-}
-
 cb_status cb_fast_dw_block(cb_fast_dw *d, cb_error *err) {
     d->wblk = NULL;
-    d->flat = NULL;
     d->sweep = 0;
     if (d->p.kh != 3 || d->p.kw != 3) return CB_OK;
     d->sweep = sweep_chosen(d);
-    if (flat_chosen(d)) {
-        const int W = d->in.w, hw = d->in.h * W;
-        d->flat = (int32_t *)cb_alloc_floats(flat_tables_size(W, hw));
-        if (!d->flat) return cb_fail(err, CB_ERR_NOMEM, "out of memory for depthwise lane masks");
-        flat_masks(d->flat, W, hw);
-    }
     const int C = d->in.c, ng = (C + 7) / 8;
     float *wb = cb_alloc_floats((size_t)ng * 80);
     if (!wb) return cb_fail(err, CB_ERR_NOMEM, "out of memory blocking depthwise weights");
@@ -1225,135 +1202,6 @@ static void blk_clear(const cb_fast_dw *d, float *ws) {
     memset(ws + (size_t)b.nr * b.ldw * 8, 0, sizeof(float) * 8 * (size_t)b.ldw);
 }
 
-/* ---- flat 3x3, stride 1, padding 1: a small plane as one long row ----
- *
- * With stride 1 and padding 1 the output plane has the input's shape, and
- * output pixel t (flat index i*W + j) reads the input pixels t + dy*W + dx,
- * dy and dx in {-1, 0, 1}. So 8 consecutive outputs of the flat plane read
- * 8 consecutive inputs per tap even where they run across a row end: a
- * 19x19 plane is 46 full vectors, against 57 for its rows (3 vectors of 8
- * for 19 outputs) or the blocked path's two transposes per vector. Where
- * a vector crosses a row end, its outputs in column 0 read their dx = -1
- * taps from the end of the row above, and those in column W-1 their
- * dx = +1 taps from the start of the row below. The taps are therefore
- * summed by column (three sums of three, which also keeps the chains of
- * dependent FMAs short), and the dx = -1 and dx = +1 sums are ANDed with
- * lane masks that clear those outputs: one table per plane shape, the same
- * for every channel. Only the vectors near the top and bottom of the plane
- * (whose dy = -1 or +1 taps would leave it) load with masks, of the lanes
- * inside the plane; every other load is plain and reads only the plane. */
-
-/* The 8 inputs at flat index t (xc + t), ReLU'd when ir. With CB_LD_AND
- * or CB_LD_MASK only the lanes inside the plane (vt), the rest zero: AND
- * reads them all (from the neighbouring planes of the tensor), MASK only
- * those inside (at the tensor's first and last plane). */
-CB_AI __m256 flat_ld(const float *xc, int t, const int32_t *vt, const int mode, const int ir) {
-    __m256 x;
-    if (mode == CB_LD_MASK)
-        x = _mm256_maskload_ps(xc + t, _mm256_loadu_si256((const __m256i *)(vt + t)));
-    else if (mode == CB_LD_AND)
-        x = _mm256_and_ps(_mm256_loadu_ps(xc + t), _mm256_loadu_ps((const float *)(vt + t)));
-    else
-        x = _mm256_loadu_ps(xc + t);
-    return ir ? _mm256_max_ps(x, _mm256_setzero_ps()) : x;
-}
-
-/* The 3 taps of input row dy = u - 1 of the 8 outputs at t, accumulated
- * by tap column into s[] (first: s[] starts here). */
-CB_AI void flat_row(const float *xc, int t, int W, int u, const __m256 *w, const int32_t *vt,
-                    __m256 *s, const int mode, const int ir, const int first) {
-#pragma GCC unroll 3
-    for (int v = 0; v < 3; v++) {
-        const __m256 x = flat_ld(xc, t + (u - 1) * W + v - 1, vt, mode, ir);
-        s[v] = first ? _mm256_mul_ps(w[u * 3 + v], x) : _mm256_fmadd_ps(w[u * 3 + v], x, s[v]);
-    }
-}
-
-/* Sum the tap columns, clearing the dx = -1 sums of the outputs in column
- * 0 and the dx = +1 sums of those in column W - 1 (read across a row end). */
-CB_AI __m256 flat_cols(const __m256 *s, int t, flat_tables f) {
-    const __m256 l = _mm256_and_ps(s[0], _mm256_loadu_ps((const float *)(f.ml + t)));
-    const __m256 r = _mm256_and_ps(s[2], _mm256_loadu_ps((const float *)(f.mr + t)));
-    return _mm256_add_ps(s[1], _mm256_add_ps(l, r));
-}
-
-/* The 9-tap sums (before bias) of the 8 outputs at t; m0, m1, m2: how
- * the loads of input rows dy = -1, 0, +1 read (CB_LD_*). */
-CB_AI __m256 flat_sum(const float *xc, int t, int W, const __m256 *w, flat_tables f, const int m0,
-                      const int m1, const int m2, const int ir) {
-    __m256 s[3];
-    flat_row(xc, t, W, 0, w, f.vt, s, m0, ir, 1);
-    flat_row(xc, t, W, 1, w, f.vt, s, m1, ir, 0);
-    flat_row(xc, t, W, 2, w, f.vt, s, m2, ir, 0);
-    return flat_cols(s, t, f);
-}
-
-/* The same for a vector near the plane's top or bottom: each input row
- * whose loads reach outside the plane zeroes those lanes, reading them
- * only where the tensor has them (ends: see flat_channel). */
-CB_AI __m256 flat_sum_edge(const float *xc, int t, int W, int hw, const __m256 *w, flat_tables f,
-                           int ends, const int ir) {
-    __m256 s[3] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
-    for (int u = 0; u < 3; u++) {
-        /* the row's loads read lo..hi; an AND may read the neighbouring
-         * planes (not past them: a plane may be shorter than a row's reach) */
-        const int lo = t + (u - 1) * W - 1, hi = lo + 9;
-        if (lo >= 0 && hi < hw)
-            flat_row(xc, t, W, u, w, f.vt, s, CB_LD_PLAIN, ir, 0);
-        else if ((lo < 0 && ((ends & 2) || lo < -hw)) || (hi >= hw && ((ends & 1) || hi >= 2 * hw)))
-            flat_row(xc, t, W, u, w, f.vt, s, CB_LD_MASK, ir, 0);
-        else
-            flat_row(xc, t, W, u, w, f.vt, s, CB_LD_AND, ir, 0);
-    }
-    return flat_cols(s, t, f);
-}
-
-/* The epilogue and store of the vector at t; the plane's last may be short. */
-CB_AI void flat_store(float *yc, const float *resc, int t, int hw, __m256 s, __m256 vb,
-                      const int rp, const int hr, const int rq) {
-    store8c(yc + t, s, vb, hr ? resc + t : NULL, hw - t < 8 ? hw - t : 8, 1, rp, hr, rq);
-}
-
-/* One channel: xc, yc (and resc) its planes, wc its 9 weights; ends as
- * for the in-place kernels (bit 0: the tensor's last plane, bit 1: its
- * first), where the vectors near the plane's ends must not read past it. */
-CB_AI void flat_channel(const cb_fast_dw *d, const float *xc, const float *wc, float bias,
-                        const float *resc, float *yc, flat_tables f, int ends, const int ir,
-                        const int rp, const int hr, const int rq) {
-    const int W = d->in.w, hw = d->in.h * W;
-    __m256 w[9];
-    for (int k = 0; k < 9; k++) w[k] = _mm256_set1_ps(wc[k]);
-    const __m256 vb = _mm256_set1_ps(bias);
-    /* vectors from tlo to thi read only inside the plane: t - W - 1 >= 0
-     * and t + 7 + W + 1 < hw (tlo is a multiple of 8, as every t is) */
-    const int tlo = round8(W + 1), thi = hw - W - 9;
-    /* Near the top only the row above (dy = -1) leaves the plane, and
-     * near the bottom only the row below, when the plane has a few rows
-     * (the dy = 0 row's lanes outside it belong to outputs cleared by the
-     * column masks or never stored, read from the neighbouring plane):
-     * those rows load with an AND, the others plainly. At the tensor's
-     * first and last plane, and in small planes, every row decides. */
-    int t = 0;
-    if (!(ends & 2) && tlo + W < hw)
-        for (; t < tlo; t += 8)
-            flat_store(yc, resc, t, hw,
-                       flat_sum(xc, t, W, w, f, CB_LD_AND, CB_LD_PLAIN, CB_LD_PLAIN, ir), vb, rp,
-                       hr, rq);
-    for (; t < hw && t < tlo; t += 8)
-        flat_store(yc, resc, t, hw, flat_sum_edge(xc, t, W, hw, w, f, ends, ir), vb, rp, hr, rq);
-    for (; t <= thi; t += 8)
-        flat_store(yc, resc, t, hw,
-                   flat_sum(xc, t, W, w, f, CB_LD_PLAIN, CB_LD_PLAIN, CB_LD_PLAIN, ir), vb, rp, hr,
-                   rq);
-    if (!(ends & 1) && t - W - 1 >= 0)
-        for (; t < hw; t += 8)
-            flat_store(yc, resc, t, hw,
-                       flat_sum(xc, t, W, w, f, CB_LD_PLAIN, CB_LD_PLAIN, CB_LD_AND, ir), vb, rp,
-                       hr, rq);
-    for (; t < hw; t += 8)
-        flat_store(yc, resc, t, hw, flat_sum_edge(xc, t, W, hw, w, f, ends, ir), vb, rp, hr, rq);
-}
-
 /* ---- column sweep: 3x3, stride 1, padding 1, rows of at least 8 ----
  *
  * The plane is cut into columns 8 wide (the last one ends at column W - 1,
@@ -1460,7 +1308,8 @@ CB_AI void sweep_column(const float *xc, const float *resc, float *yc, int c, in
 #define CB_DW_SWEEP_BAND_BYTES 12288
 #endif
 
-/* One channel, the same arguments as flat_channel (its tables unused).
+/* One channel: xc, yc (and resc) its planes, wc its 9 weights; ends: bit
+ * 0 the tensor's last plane, bit 1 its first (see sweep_column).
  * Wide planes are swept in bands of rows whose input stays in L1 while
  * the band's columns are swept. */
 CB_AI void sweep_channel(const cb_fast_dw *d, const float *xc, const float *wc, float bias,
@@ -1492,42 +1341,28 @@ CB_AI void sweep_channel(const cb_fast_dw *d, const float *xc, const float *wc, 
 }
 
 CB_AI void sweep_ch0(const cb_fast_dw *d, const float *xc, const float *wc, float bias,
-                     const float *resc, float *yc, flat_tables f, int ends, const int rp,
-                     const int hr, const int rq) {
-    (void)f;
+                     const float *resc, float *yc, int ends, const int rp, const int hr,
+                     const int rq) {
     sweep_channel(d, xc, wc, bias, resc, yc, ends, 0, rp, hr, rq);
 }
 CB_AI void sweep_ch1(const cb_fast_dw *d, const float *xc, const float *wc, float bias,
-                     const float *resc, float *yc, flat_tables f, int ends, const int rp,
-                     const int hr, const int rq) {
-    (void)f;
+                     const float *resc, float *yc, int ends, const int rp, const int hr,
+                     const int rq) {
     sweep_channel(d, xc, wc, bias, resc, yc, ends, 1, rp, hr, rq);
 }
 
 /* Its variants: with and without the fused input ReLU, each once per epilogue. */
-CB_AI void flat_ch0(const cb_fast_dw *d, const float *xc, const float *wc, float bias,
-                    const float *resc, float *yc, flat_tables f, int ends, const int rp,
-                    const int hr, const int rq) {
-    flat_channel(d, xc, wc, bias, resc, yc, f, ends, 0, rp, hr, rq);
-}
-CB_AI void flat_ch1(const cb_fast_dw *d, const float *xc, const float *wc, float bias,
-                    const float *resc, float *yc, flat_tables f, int ends, const int rp,
-                    const int hr, const int rq) {
-    flat_channel(d, xc, wc, bias, resc, yc, f, ends, 1, rp, hr, rq);
-}
-typedef void (*dw_flat_fn)(const cb_fast_dw *, const float *, const float *, float, const float *,
-                           float *, flat_tables, int);
-#define CB_FLAT_VARIANT(body, rp, hr, rq)                                                         \
+typedef void (*dw_sweep_fn)(const cb_fast_dw *, const float *, const float *, float,
+                            const float *, float *, int);
+#define CB_SWEEP_VARIANT(body, rp, hr, rq)                                                        \
     __attribute__((target("avx2,fma"))) static void body##_##rp##hr##rq(                          \
         const cb_fast_dw *d, const float *xc, const float *wc, float bias, const float *resc,     \
-        float *yc, flat_tables f, int ends) {                                                     \
-        body(d, xc, wc, bias, resc, yc, f, ends, rp, hr, rq);                                     \
+        float *yc, int ends) {                                                                    \
+        body(d, xc, wc, bias, resc, yc, ends, rp, hr, rq);                                        \
     }
-CB_EPI_VARIANTS(CB_FLAT_VARIANT, dw_flat_fn, flat_ch0)
-CB_EPI_VARIANTS(CB_FLAT_VARIANT, dw_flat_fn, flat_ch1)
-CB_EPI_VARIANTS(CB_FLAT_VARIANT, dw_flat_fn, sweep_ch0)
-CB_EPI_VARIANTS(CB_FLAT_VARIANT, dw_flat_fn, sweep_ch1)
-#undef CB_FLAT_VARIANT
+CB_EPI_VARIANTS(CB_SWEEP_VARIANT, dw_sweep_fn, sweep_ch0)
+CB_EPI_VARIANTS(CB_SWEEP_VARIANT, dw_sweep_fn, sweep_ch1)
+#undef CB_SWEEP_VARIANT
 #undef CB_EPI_VARIANTS
 
 /* Any kernel size, horizontal stride 1 or 2 (split plane for 2). */
@@ -1589,19 +1424,13 @@ void cb_fast_dw_run(const cb_fast_dw *d, const float *x, float *y, const cb_fast
     const size_t plane_floats = (per_thread - (size_t)geometry(d, 1).ld - 32) / 2;
     const int chunk = 4, nchunks = (C + chunk - 1) / chunk;
 #ifdef CB_X86
-    if (avx2 && (d->flat || d->sweep)) { /* as the plan chose */
-        const dw_flat_fn fn = d->sweep ? (d->in_relu ? pick_sweep_ch1(e) : pick_sweep_ch0(e))
-                                       : (d->in_relu ? pick_flat_ch1(e) : pick_flat_ch0(e));
-#pragma omp parallel num_threads(threads)
-        {
-            const flat_tables f = d->flat ? flat_view(d->flat, d->in.w, (int)in_plane)
-                                          : (flat_tables){NULL, NULL, NULL};
-#pragma omp for schedule(dynamic, 8)
-            for (int c = 0; c < C; c++)
-                fn(d, x + (size_t)c * in_plane, d->w + (size_t)c * 9, d->bias[c],
-                   e->res ? e->res + (size_t)c * out_plane : NULL, y + (size_t)c * out_plane, f,
-                   (c == C - 1) | (c == 0) << 1);
-        }
+    if (avx2 && d->sweep) { /* as the plan chose */
+        const dw_sweep_fn fn = d->in_relu ? pick_sweep_ch1(e) : pick_sweep_ch0(e);
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 8)
+        for (int c = 0; c < C; c++)
+            fn(d, x + (size_t)c * in_plane, d->w + (size_t)c * 9, d->bias[c],
+               e->res ? e->res + (size_t)c * out_plane : NULL, y + (size_t)c * out_plane,
+               (c == C - 1) | (c == 0) << 1);
         return;
     }
     if (avx2 && use_blocked(d)) {

@@ -132,15 +132,14 @@ typedef struct {
     float *w;    /* C x kh x kw, batch-norm folded */
     float *bias; /* C */
     float *wblk; /* 3x3: w and bias by groups of 8 channels (cb_fast_dw_block), or NULL */
-    int32_t *flat; /* 3x3 stride 1 padding 1: the flat path's lane masks (cb_fast_dw_block), or NULL */
     int sweep;     /* 3x3 stride 1 padding 1: the column sweep runs it (cb_fast_dw_block) */
 } cb_fast_dw;
 
 size_t cb_fast_dw_workspace(const cb_fast_dw *d); /* floats per thread */
 /* For the channel-blocked 3x3 path: d->wblk = per group of 8 channels, the
  * 9 taps' weights of its channels (9 x 8) and their biases (8), zeros for
- * channels past C; for the flat path (stride 1, padding 1) d->flat, its
- * lane masks (allocated here; the plan frees both). CB_OK or NOMEM. */
+ * channels past C (allocated here; the plan frees it); and d->sweep, the
+ * choice of the column sweep for stride 1, padding 1. CB_OK or NOMEM. */
 cb_status cb_fast_dw_block(cb_fast_dw *d, cb_error *err);
 void cb_fast_dw_run(const cb_fast_dw *d, const float *x, float *y, const cb_fast_epi *e,
                     int threads, float *ws);

@@ -611,7 +611,6 @@ void cb_fast_plan_free(cb_fast_plan *p) {
         free(s->dw.w);
         free(s->dw.bias);
         cb_free(s->dw.wblk);
-        cb_free(s->dw.flat);
         free(s->scale);
         free(s->shift);
     }
