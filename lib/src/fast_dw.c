@@ -21,7 +21,12 @@
  * (each output row splitting two input rows instead of the row kernels'
  * two and a half) measured 1.06-1.11 against the row kernels at 64@112
  * whatever the band, 0.83 against the blocked path at 256@28 and 0.98 at
- * 128@56; not kept.
+ * 128@56; not kept. Standalone copies of the stride-2 loops at 64@112
+ * (session 8) all take 16-18 cycles per 8 outputs: the row kernel's 2-row
+ * pass, the sweep, and one output row by two columns per pass (0.99-1.09
+ * of the 2-row pass), and each of them 6-9% slower with every load kept
+ * in a register instead of folded into the shuffles (fewer loads, yet
+ * slower: the loop is not bound by its loads).
  *
  * The flat path it replaced (sessions 4-7) took the plane as one long row:
  * output pixel t (flat index i*W + j) reads inputs t + dy*W + dx, so 8
