@@ -417,7 +417,8 @@ static void test_depthwise_paths(void **state) {
         cb_conv_params p = cb_conv_square(3, 2, 1, 2 + i % 3);
         dw_path_case(2 + i % 3, s2_hw[i][0], s2_hw[i][1], p, (i * 13 + 1) % 32, 1 + i % 2);
     }
-    /* wider planes, where the library picks the row kernels itself */
+    /* wider planes, where the library picks the row kernels itself (the
+     * sweep at 42 wide, stride 1, padding 1) */
     for (int i = 0; i < 12; i++) {
         cb_conv_params p = cb_conv_square(3, 1 + i % 2, i % 3, 9 + i);
         dw_path_case(9 + i, 5 + i % 4, 30 + 3 * i, p, (i * 5) % 32, 1 + i % 2);
@@ -584,9 +585,9 @@ static void test_pooling(void **state) {
                         cb_graph_free(g);
                     }
     /* a 3x3 average pool runs as a depthwise conv with weights 1/9 (fast_plan.c):
-     * also on planes the column sweep (19x19) and the row kernels (Inception's 35x35) take */
+     * also on planes the column sweep (Inception's 35x35) and the row kernels (57x57) take */
     for (int i = 0; i < 4; i++) {
-        const int n = i < 2 ? 19 : 35;
+        const int n = i < 2 ? 35 : 57;
         cb_graph *gp = cb_graph_new("avgpool", (cb_shape){9, n, n});
         cb_graph_avgpool(gp, "pool", 0, 3, 1 + i % 2, 1);
         run_result r = check_graph(gp, 1 + i % 2, "avgpool 3x3 as depthwise");

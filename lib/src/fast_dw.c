@@ -6,27 +6,28 @@
  * of its input and output), not by FMAs. Threads split channels.
  *
  * Column sweep (3x3, stride 1, padding 1, planes 8 to CB_DW_SWEEP_MAX_W =
- * 32 wide: Xception's 19x19, MobileNet's 14x14 and 28x28; see
- * sweep_channel): the plane is cut into columns of 8 outputs, each swept
- * from the top row to the bottom. Each input row's three tap vectors are
- * loaded once and feed the three output rows that read them, as three
- * row sums of 3 FMAs; an output row is stored as soon as its third sum is
- * in. So an output vector costs 3 loads and no dependency chain is longer
- * than 3 FMAs and 2 adds. Measured against the flat path it replaced
- * (below), same process, interleaved medians, 1 thread: 728@19 0.82-0.89,
- * 256@28 0.70-0.90, 512@14 0.70-0.76, 128@32 0.81; 2 threads 0.74-0.90.
- * Wider planes are swept in bands of rows that stay in L1, yet lose to the
- * row kernels below from 56 wide on (against them: 40 wide 0.85-0.94, 56
- * 0.99-1.07, 112 1.09 with bands and 1.22 without). A stride-2 sweep
- * (each output row splitting two input rows instead of the row kernels'
- * two and a half) measured 1.06-1.11 against the row kernels at 64@112
- * whatever the band, 0.83 against the blocked path at 256@28 and 0.98 at
- * 128@56; not kept. Standalone copies of the stride-2 loops at 64@112
- * (session 8) all take 16-18 cycles per 8 outputs: the row kernel's 2-row
- * pass, the sweep, and one output row by two columns per pass (0.99-1.09
- * of the 2-row pass), and each of them 6-9% slower with every load kept
- * in a register instead of folded into the shuffles (fewer loads, yet
- * slower: the loop is not bound by its loads).
+ * 48 wide: Xception's 19x19, MobileNet's 14x14 and 28x28, Inception's 35x35
+ * and 17x17 average pools; see sweep_channel): the plane is cut into
+ * columns of 8 outputs, each swept from the top row to the bottom. Each
+ * input row's three tap vectors are loaded once and feed the three output
+ * rows that read them, as three row sums of 3 FMAs; an output row is stored
+ * as soon as its third sum is in. So an output vector costs 3 loads and no
+ * dependency chain is longer than 3 FMAs and 2 adds. Measured against the
+ * flat path it replaced (below), same process, interleaved medians, 1
+ * thread: 728@19 0.82-0.89, 256@28 0.70-0.90, 512@14 0.70-0.76, 128@32
+ * 0.81; 2 threads 0.74-0.90. Against the row kernels below, on wider planes
+ * (1 and 2 threads): 35 wide 0.59-0.64 (the rows' masked last chunk), 40
+ * 0.85-0.97, 44 0.73, 48 1.01; from 56 on the sweep loses, even in bands of
+ * rows that stay in L1 (56 wide 0.99-1.07, 112 1.09 with bands and 1.22
+ * without). A stride-2 sweep (each output row splitting two input rows
+ * instead of the row kernels' two and a half) measured 1.06-1.11 against
+ * the row kernels at 64@112 whatever the band, 0.83 against the blocked
+ * path at 256@28 and 0.98 at 128@56; not kept. Standalone copies of the
+ * stride-2 loops at 64@112 (session 8) all take 16-18 cycles per 8 outputs:
+ * the row kernel's 2-row pass, the sweep, and one output row by two columns
+ * per pass (0.99-1.09 of the 2-row pass), and each of them 6-9% slower with
+ * every load kept in a register instead of folded into the shuffles (fewer
+ * loads, yet slower: the loop is not bound by its loads).
  *
  * The flat path it replaced (sessions 4-7) took the plane as one long row:
  * output pixel t (flat index i*W + j) reads inputs t + dy*W + dx, so 8
@@ -254,7 +255,7 @@ static int sweep_applies(const cb_fast_dw *d) {
 
 /* Planes up to this wide take the column sweep (see sweep_channel). */
 #ifndef CB_DW_SWEEP_MAX_W
-#define CB_DW_SWEEP_MAX_W 32
+#define CB_DW_SWEEP_MAX_W 48
 #endif
 
 /* Whether the column sweep runs d: CB_DW_PATH=sweep forces it where it
