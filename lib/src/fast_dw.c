@@ -139,7 +139,7 @@
  * copies of the loops; this core, measured: 2 unaligned 32-byte loads per
  * cycle, 0.85-1 when they cross a cache line; vshufps 2 per cycle,
  * vpermps and vpermpd ~0.8):
- *   - Where the flat path's time goes: its interior loop alone takes ~9.3
+ *   - Where the flat path's time went: its interior loop alone took ~9.3
  *     cycles per vector with the plane in L1, and 10.6-11.3 over a whole
  *     tensor. Timing-only variants (wrong results): without the two mask
  *     loads 0.97; with every store 32-byte aligned 1.00; without the stores
@@ -1231,7 +1231,7 @@ static void blk_clear(const cb_fast_dw *d, float *ws) {
  * of the dx = -1 vector / lane 7 of the dx = +1 vector are cleared, and
  * with a masked load (ml, mr) when that lane may lie outside the tensor. */
 CB_AI void sweep_row(const float *p, const __m256 *w, __m256 mkl, __m256 mkr, const int el,
-                     const int er, const int ml, const int mr, const int ir, __m256 *rs) {
+                     const int er, int ml, int mr, const int ir, __m256 *rs) {
     __m256 l, m = _mm256_loadu_ps(p), r;
     l = ml ? _mm256_maskload_ps(p - 1, _mm256_castps_si256(mkl)) : _mm256_loadu_ps(p - 1);
     r = mr ? _mm256_maskload_ps(p + 1, _mm256_castps_si256(mkr)) : _mm256_loadu_ps(p + 1);
@@ -1265,21 +1265,15 @@ CB_AI void sweep_column(const float *xc, const float *resc, float *yc, int c, in
     float *q = yc + (size_t)o0 * W + c;
     const float *qr = hr ? resc + (size_t)o0 * W + c : NULL;
     const int mlast = er && last; /* row H - 1 loads its dx = +1 vector masked */
+    /* (the first and last rows pass their masking as run-time flags:
+     * a branch there is paid once per column, not per row) */
     if (o0 > 0) {
         sweep_row(p - W, w, mkl, mkr, el, er, 0, 0, ir, rs);
         up = rs[0];
-        if (mlast && o0 == H - 1)
-            sweep_row(p, w, mkl, mkr, el, er, 0, 1, ir, rs);
-        else
-            sweep_row(p, w, mkl, mkr, el, er, 0, 0, ir, rs);
+        sweep_row(p, w, mkl, mkr, el, er, 0, mlast && o0 == H - 1, ir, rs);
         pend = _mm256_add_ps(up, rs[1]);
     } else {
-        if (el && first)
-            sweep_row(p, w, mkl, mkr, el, er, 1, mlast && H == 1, ir, rs);
-        else if (mlast && H == 1)
-            sweep_row(p, w, mkl, mkr, el, er, 0, 1, ir, rs);
-        else
-            sweep_row(p, w, mkl, mkr, el, er, 0, 0, ir, rs);
+        sweep_row(p, w, mkl, mkr, el, er, el && first, mlast && H == 1, ir, rs);
         pend = rs[1];
     }
     up = rs[0];
@@ -1298,10 +1292,7 @@ CB_AI void sweep_column(const float *xc, const float *resc, float *yc, int c, in
     }
     if (i == H - 1 && i <= o1) {
         p += W;
-        if (mlast)
-            sweep_row(p, w, mkl, mkr, el, er, 0, 1, ir, rs);
-        else
-            sweep_row(p, w, mkl, mkr, el, er, 0, 0, ir, rs);
+        sweep_row(p, w, mkl, mkr, el, er, 0, mlast, ir, rs);
         store8c(q, _mm256_add_ps(pend, rs[2]), vb, qr, 8, 0, rp, hr, rq);
         pend = _mm256_add_ps(up, rs[1]);
         q += W;
