@@ -94,7 +94,11 @@
  *   for the up to 3 rows that use it. Stride 2 splits two loads into even
  *   and odd columns with one shuffle each (taps 0 and 1) plus a shifted
  *   pair for tap 2, leaving the outputs in a lane order put right by one
- *   permute per sum.
+ *   permute per sum. Stride 2 with padding 1 on rows a multiple of 16
+ *   wide (MobileNet's 112x112) takes s2e_3x3 instead: only aligned loads,
+ *   split once, and tap 0 made by shifting its three rows' sum by one lane
+ *   (session 9: 0.84-0.93 against the loop above, same process, 1 and 2
+ *   threads, in L2 and L3).
  *
  *   otherwise: the plane is first copied into a zero-padded scratch plane
  *   (thread-local, L1/L2-resident; applying the fused input ReLU), stored
@@ -921,6 +925,101 @@ CB_AI void ip_3x3s2(const cb_fast_dw *d, const float *xc, const float *zrow, con
                    hr, rq);
 }
 
+/* ---- stride 2, padding 1, rows a multiple of 16 wide: split, then shift the sum ----
+ *
+ * Output q of a row reads input columns 2q - 1, 2q and 2q + 1. Two aligned
+ * loads of columns 2j .. 2j + 15, split by one shuffle each into even
+ * columns E (2q: tap 1 of output q) and odd ones O (2q + 1: tap 2 of
+ * output q and tap 0 of output q + 1), give all three taps of 8 outputs
+ * with no load crossing a cache line. Tap 0 needs O one lane to the right;
+ * rather than shifting every input row (session 7: 1.11-1.14 for one
+ * permute per row), the three rows' tap-0 products are summed first (z0)
+ * and that sum is shifted once, its lane 0 taking the previous chunk's
+ * lane 7 (zero at the row start: exactly the left padding). So 8 outputs
+ * cost 2 loads and 2 shuffles per input row, and one permute each for the
+ * shift and for the lane order the shuffles leave (0 1 4 5 2 3 6 7). */
+
+/* Input row r's columns 2j .. 2j + 15 split into even E and odd O, in the
+ * shuffles' lane order. */
+CB_AI void s2e_split(const float *r, __m256 *E, __m256 *O) {
+    const __m256 a = _mm256_loadu_ps(r), b = _mm256_loadu_ps(r + 8);
+    *E = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0));
+    *O = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(3, 1, 3, 1));
+}
+
+/* Output rows i..i+N-1 (N = 1 or 2) of the whole row, from input rows
+ * r[0..2N] (with two, the middle input row is split once for both). */
+CB_AI void s2e_pass(const float *const *r, const __m256 *w, __m256 vb, float *y, const float *q,
+                    int OW, const int N, const int rp, const int hr, const int rq) {
+    /* z0 in the shuffled order (natural lanes 0 1 4 5 2 3 6 7), shifted
+     * one lane right and left in that order: lane k of the result takes
+     * natural lane (k's natural index) - 1; lane 0 gets natural lane 7,
+     * which is the next chunk's carry. */
+    const __m256i shift = _mm256_setr_epi32(7, 0, 5, 2, 1, 4, 3, 6);
+    __m256 carry[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
+    for (int j = 0; j < OW; j += 8) {
+        __m256 z0[2], z1[2], z2[2];
+#pragma GCC unroll 5
+        for (int k = 0; k < 2 * N + 1; k++) {
+            __m256 E, O;
+            s2e_split(r[k] + 2 * j, &E, &O);
+#pragma GCC unroll 2
+            for (int n = 0; n < N; n++) {
+                const int u = k - 2 * n;
+                if (u < 0 || u > 2) continue;
+                if (u == 0) {
+                    z0[n] = _mm256_mul_ps(w[0], O);
+                    z1[n] = _mm256_mul_ps(w[1], E);
+                    z2[n] = _mm256_mul_ps(w[2], O);
+                } else {
+                    z0[n] = _mm256_fmadd_ps(w[3 * u], O, z0[n]);
+                    z1[n] = _mm256_fmadd_ps(w[3 * u + 1], E, z1[n]);
+                    z2[n] = _mm256_fmadd_ps(w[3 * u + 2], O, z2[n]);
+                }
+            }
+        }
+#pragma GCC unroll 2
+        for (int n = 0; n < N; n++) {
+            const __m256 s = _mm256_permutevar8x32_ps(z0[n], shift);
+            const __m256 z0s = _mm256_blend_ps(s, carry[n], 0x01);
+            const __m256 v = _mm256_add_ps(_mm256_add_ps(z1[n], z2[n]), z0s);
+            carry[n] = s;
+            store8c(y + (size_t)n * OW + j, perm_out(v), vb, hr ? q + (size_t)n * OW + j : NULL,
+                    8, 0, rp, hr, rq);
+        }
+    }
+}
+
+/* Whether s2e runs d (given the in-place stride-2 path): padding 1 and
+ * stride 2 both ways, rows a multiple of 16 wide (whole aligned chunks,
+ * none past the row's end). */
+static int s2e_applies(const cb_fast_dw *d) {
+    return d->p.stride_h == 2 && d->p.pad_h == 1 && d->p.pad_w == 1 && d->in.w % 16 == 0;
+}
+
+/* One channel; ends is unused (no load leaves the row), kept for the
+ * in-place kernels' common signature. */
+CB_AI void s2e_3x3(const cb_fast_dw *d, const float *xc, const float *zrow, const float *wc,
+                   float bias, const float *resc, float *yc, int ends, const int rp,
+                   const int hr, const int rq) {
+    (void)ends;
+    const int H = d->in.h, W = d->in.w, OH = d->out.h, OW = d->out.w;
+    __m256 w[9];
+    for (int t = 0; t < 9; t++) w[t] = _mm256_set1_ps(wc[t]);
+    const __m256 vb = _mm256_set1_ps(bias);
+    for (int i = 0; i < OH; i += 2) {
+        const int N = i + 2 <= OH ? 2 : 1;
+        const float *r[5];
+        for (int k = 0; k < 2 * N + 1; k++) r[k] = in_row(xc, 2 * i - 1 + k, H, W, zrow);
+        float *y = yc + (size_t)i * OW;
+        const float *q = hr ? resc + (size_t)i * OW : NULL;
+        if (N == 2)
+            s2e_pass(r, w, vb, y, q, OW, 2, rp, hr, rq);
+        else
+            s2e_pass(r, w, vb, y, q, OW, 1, rp, hr, rq);
+    }
+}
+
 typedef void (*dw_inplace_fn)(const cb_fast_dw *, const float *, const float *, const float *,
                               float, const float *, float *, int);
 #define CB_IP_VARIANT(body, rp, hr, rq)                                                           \
@@ -948,6 +1047,7 @@ typedef void (*dw_inplace_fn)(const cb_fast_dw *, const float *, const float *, 
     }
 CB_EPI_VARIANTS(CB_IP_VARIANT, dw_inplace_fn, ip_3x3s1)
 CB_EPI_VARIANTS(CB_IP_VARIANT, dw_inplace_fn, ip_3x3s2)
+CB_EPI_VARIANTS(CB_IP_VARIANT, dw_inplace_fn, s2e_3x3)
 #undef CB_IP_VARIANT
 
 typedef void (*dw_channel_fn)(const cb_fast_dw *, plane_geom, const float *, const float *, float,
@@ -1446,7 +1546,9 @@ void cb_fast_dw_run(const cb_fast_dw *d, const float *x, float *y, const cb_fast
     const int s1 = d->p.stride_w == 1 && d->p.stride_h == 1, s2 = d->p.stride_w == 2;
     const int inplace = s2 || (s1 && d->in.w >= CB_DW_INPLACE_MIN_W);
     if (avx2 && kh == 3 && kw == 3 && !d->in_relu && inplace) {
-        const dw_inplace_fn fn = s1 ? pick_ip_3x3s1(e) : pick_ip_3x3s2(e);
+        const dw_inplace_fn fn = s1               ? pick_ip_3x3s1(e)
+                                 : s2e_applies(d) ? pick_s2e_3x3(e)
+                                                  : pick_ip_3x3s2(e);
 #pragma omp parallel num_threads(threads)
         {
             /* loads at the row ends reach up to 8 columns before the zero
