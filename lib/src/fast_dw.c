@@ -98,7 +98,9 @@
  *   wide (MobileNet's 112x112) takes s2e_3x3 instead: only aligned loads,
  *   split once, and tap 0 made by shifting its three rows' sum by one lane
  *   (session 9: 0.84-0.93 against the loop above, same process, 1 and 2
- *   threads, in L2 and L3).
+ *   threads, in L2 and L3). Its variants measured against it: 4 output
+ *   rows per pass 1.07-1.14, one chain for taps 1 and 2 instead of two
+ *   1.02-1.04, prefetching the input rows 2 to 8 passes ahead 1.09-1.23.
  *
  *   otherwise: the plane is first copied into a zero-padded scratch plane
  *   (thread-local, L1/L2-resident; applying the fused input ReLU), stored
