@@ -929,15 +929,16 @@ CB_AI void ip_3x3s2(const cb_fast_dw *d, const float *xc, const float *zrow, con
 
 /* ---- stride 2, padding 1, rows a multiple of 16 wide: split, then shift the sum ----
  *
- * Output q of a row reads input columns 2q - 1, 2q and 2q + 1. Two aligned
- * loads of columns 2j .. 2j + 15, split by one shuffle each into even
- * columns E (2q: tap 1 of output q) and odd ones O (2q + 1: tap 2 of
- * output q and tap 0 of output q + 1), give all three taps of 8 outputs
- * with no load crossing a cache line. Tap 0 needs O one lane to the right;
- * rather than shifting every input row (session 7: 1.11-1.14 for one
- * permute per row), the three rows' tap-0 products are summed first (z0)
- * and that sum is shifted once, its lane 0 taking the previous chunk's
- * lane 7 (zero at the row start: exactly the left padding). So 8 outputs
+ * Output q of a row reads input columns 2q - 1, 2q and 2q + 1. Two loads
+ * of columns 2j .. 2j + 15, split by one shuffle each into even columns E
+ * (2q: tap 1 of output q) and odd ones O (2q + 1: tap 2 of output q and
+ * tap 0 of output q + 1), give all three taps of 8 outputs; in a 64-byte
+ * aligned tensor (the library allocates them so) no load crosses a cache
+ * line, against half of them in the loop above. Tap 0 needs O one lane to
+ * the right; rather than shifting every input row (session 7: 1.11-1.14
+ * for one permute per row), the three rows' tap-0 products are summed
+ * first (z0) and that sum is shifted once, its lane 0 taking the previous
+ * chunk's lane 7 (zero at the row start: exactly the left padding). So 8 outputs
  * cost 2 loads and 2 shuffles per input row, and one permute each for the
  * shift and for the lane order the shuffles leave (0 1 4 5 2 3 6 7). */
 
@@ -953,10 +954,12 @@ CB_AI void s2e_split(const float *r, __m256 *E, __m256 *O) {
  * r[0..2N] (with two, the middle input row is split once for both). */
 CB_AI void s2e_pass(const float *const *r, const __m256 *w, __m256 vb, float *y, const float *q,
                     int OW, const int N, const int rp, const int hr, const int rq) {
-    /* z0 in the shuffled order (natural lanes 0 1 4 5 2 3 6 7), shifted
-     * one lane right and left in that order: lane k of the result takes
-     * natural lane (k's natural index) - 1; lane 0 gets natural lane 7,
-     * which is the next chunk's carry. */
+    /* Output q takes z0 of output q - 1. z0's lanes hold outputs
+     * 0 1 4 5 2 3 6 7 (the shuffles' order), and so do the sums it is
+     * added to; this permute gives lane k the z0 of the output before the
+     * one lane k holds, and lane 0 (output 0, whose tap 0 is the previous
+     * chunk's) output 7's: the blend puts the carry there, and the
+     * unblended vector is the next chunk's carry. */
     const __m256i shift = _mm256_setr_epi32(7, 0, 5, 2, 1, 4, 3, 6);
     __m256 carry[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
     for (int j = 0; j < OW; j += 8) {
