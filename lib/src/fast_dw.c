@@ -95,8 +95,8 @@
  *   and odd columns with one shuffle each (taps 0 and 1) plus a shifted
  *   pair for tap 2, leaving the outputs in a lane order put right by one
  *   permute per sum. Stride 2 with padding 1 on rows a multiple of 16
- *   wide (MobileNet's 112x112) takes s2e_3x3 instead: only aligned loads,
- *   split once, and tap 0 made by shifting its three rows' sum by one lane
+ *   wide (MobileNet's 112x112) takes s2e_3x3 instead: two loads per row
+ *   and chunk, split once, and tap 0 made by shifting its three rows' sum by one lane
  *   (session 9: 0.84-0.93 against the loop above, same process, 1 and 2
  *   threads, in L2 and L3). Its variants measured against it: 4 output
  *   rows per pass 1.07-1.14, one chain for taps 1 and 2 instead of two
@@ -1018,6 +1018,7 @@ CB_AI void s2e_3x3(const cb_fast_dw *d, const float *xc, const float *zrow, cons
         for (int k = 0; k < 2 * N + 1; k++) r[k] = in_row(xc, 2 * i - 1 + k, H, W, zrow);
         float *y = yc + (size_t)i * OW;
         const float *q = hr ? resc + (size_t)i * OW : NULL;
+        /* two calls, so that N is a constant in each and the passes unroll */
         if (N == 2)
             s2e_pass(r, w, vb, y, q, OW, 2, rp, hr, rq);
         else
