@@ -38,7 +38,8 @@
  * kernel's store after the last K block ("epilogue"), so Y is written once.
  *
  * Around that core: smaller kernels for the last 5-8 and 1-4 columns of B
- * (the 14x14 and 7x7 layers end in such panels) and for a last panel of A
+ * (the 14x14 and 7x7 layers end in such panels; a lone last column rides
+ * along with the last full panel, kernel_col1_avx2) and for a last panel of A
  * with at most 4 rows; one call per column of tiles rather than per tile
  * (with small K the per-tile overhead shows); the next block of A is
  * fetched into L2 while the current one is in use (in a network a layer's
@@ -287,6 +288,17 @@ __attribute__((target("avx2,fma"))) static void pack_b_avx2(const cb_fast_gemm *
 }
 #endif
 
+/* The packed panel of a lone last column of B, widened in place to MR
+ * copies of each value, the layout kernel_col1_avx2 reads. In place,
+ * forward: step k reads pan[16k] and writes pan[6k..6k+5], which lie below
+ * every later step's source (16k' >= 6k + 6). */
+static void widen_col1(float *pan, int kc) {
+    for (int k = 0; k < kc; k++) {
+        const float v = pan[(size_t)k * NR];
+        for (int r = 0; r < MR; r++) pan[(size_t)k * MR + r] = v;
+    }
+}
+
 /* The block of packed A that a work item reads after the current one,
  * fetched into cache a few lines per micro-kernel call while the current
  * block is in use. Why: A is read from memory once per K block and then
@@ -354,8 +366,9 @@ typedef void (*kernel_fn)(int kc, const float *a, const float *b, float *c, int 
  * than per tile: with K = 64 a tile is only ~400 cycles of FMAs, and the
  * call, the epilogue's setup and the dispatch around it cost 4% of a
  * 1x1 conv 64->128 @56x56 (same-process medians 0.626 vs 0.642 ms). */
-typedef void (*column_fn)(int np, int kc, const float *a, size_t astride, const float *b, float *c,
-                          int ldc, int first, int last, const tile_epi *e, a_ahead *ahead);
+typedef void (*column_fn)(int np, int kc, const float *a, size_t astride, const float *b,
+                          const float *b1, float *c, int ldc, int first, int last,
+                          const tile_epi *e0, a_ahead *ahead);
 
 /* Move a tile's epilogue to the tile below it (the next panel of A). */
 static inline void epi_down(tile_epi *e) {
@@ -390,8 +403,10 @@ static void kernel_c(int kc, const float *a, const float *b, float *c, int ldc, 
 }
 
 /* Portable: the column tile by tile. */
-static void column_c(int np, int kc, const float *a, size_t astride, const float *b, float *c,
-                     int ldc, int first, int last, const tile_epi *e0, a_ahead *ahead) {
+static void column_c(int np, int kc, const float *a, size_t astride, const float *b,
+                     const float *b1, float *c, int ldc, int first, int last, const tile_epi *e0,
+                     a_ahead *ahead) {
+    (void)b1; /* always NULL: the portable kernels have no col1 (see kernels) */
     tile_epi e = *e0;
     for (int p = 0, rows = e0->mr; p < np;
          p++, a += astride, c += (size_t)MR * ldc, rows -= MR, epi_down(&e)) {
@@ -607,9 +622,20 @@ __attribute__((always_inline, target("avx2,fma"))) static inline void kernel4_av
 }
 #undef CB_ROWS4
 
+__attribute__((target("avx2,fma"))) static void kernel_col1_avx2(int kc, const float *a,
+                                                                 const float *b, float *c,
+                                                                 int ldc, int first, int last,
+                                                                 const tile_epi *e);
+
+/* A column of tiles: np panels of A by one panel b of B. b1, when not NULL,
+ * is the widened panel of a lone column of B just after b (widen_col1),
+ * done panel by panel right after b's tile, while the A panel is still in
+ * L1 (same-process medians against a separate pass after the full panels,
+ * 1x1 1024->1024 @7x7: 0.97-0.99). */
 __attribute__((target("avx2,fma"))) static void column_avx2(int np, int kc, const float *a,
-                                                            size_t astride, const float *b, float *c,
-                                                            int ldc, int first, int last,
+                                                            size_t astride, const float *b,
+                                                            const float *b1, float *c, int ldc,
+                                                            int first, int last,
                                                             const tile_epi *e0, a_ahead *ahead) {
     tile_epi e = *e0;
     for (int p = 0, rows = e0->mr; p < np;
@@ -620,6 +646,12 @@ __attribute__((target("avx2,fma"))) static void column_avx2(int np, int kc, cons
             kernel_avx2(kc, a, b, c, ldc, first, last, &e);
         else
             kernel4_avx2(kc, a, b, c, ldc, first, last, &e);
+        if (b1) {
+            tile_epi e1 = e;
+            e1.res = e.res ? e.res + NR : NULL;
+            e1.nr = 1;
+            kernel_col1_avx2(kc, a, b1, c + NR, ldc, first, last, &e1);
+        }
     }
 }
 
@@ -817,6 +849,54 @@ __attribute__((target("avx2,fma"))) static void kernel_narrow_avx2(int kc, const
     narrow_tile(kc, ap, 1, b, c, ldc, first, last, e);
 }
 
+/* One column of B (N = 49 at 7x7 and 289 at 17x17 leave one after the
+ * full panels). narrow_sums spends a masked load of A and a broadcast of B
+ * on every FMA there, and measured 8% of a 1x1 1024->1024 @7x7 conv for 2%
+ * of its multiply-adds. Here the packed B of that column is first widened
+ * in place to MR copies of each value (widen_col1), so that B is laid out
+ * exactly like the A panel: 4 steps of k are 24 consecutive floats in
+ * both, and 3 plain loads of each plus 3 FMAs do 24 useful multiply-adds.
+ * Lane l of the 24 holds row l % 6 of step l / 6, so the rows are summed
+ * out of the lanes once at the end. Two sets of accumulators (8 steps per
+ * iteration) cover the FMA latency. Same-process medians against
+ * narrow_sums, 1 thread: 1x1 1024->1024 @7x7 0.95-0.97 (0.975 at 2
+ * threads), 512->1024 @7x7 0.94, 768->192 @17x17 1.00 (one column in 289).
+ * What is left of the column's 5% there is mostly each call's fixed cost
+ * (summing the lanes, the scalar epilogue) against only kc / 8 iterations. */
+__attribute__((target("avx2,fma"))) static void kernel_col1_avx2(int kc, const float *a,
+                                                                 const float *b, float *c,
+                                                                 int ldc, int first, int last,
+                                                                 const tile_epi *e) {
+    __m256 s0 = _mm256_setzero_ps(), s1 = s0, s2 = s0, t0 = s0, t1 = s0, t2 = s0;
+    int k = 0;
+    for (; k + 8 <= kc; k += 8, a += 8 * MR, b += 8 * MR) {
+        s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a), _mm256_loadu_ps(b), s0);
+        s1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + 8), _mm256_loadu_ps(b + 8), s1);
+        s2 = _mm256_fmadd_ps(_mm256_loadu_ps(a + 16), _mm256_loadu_ps(b + 16), s2);
+        t0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + 24), _mm256_loadu_ps(b + 24), t0);
+        t1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + 32), _mm256_loadu_ps(b + 32), t1);
+        t2 = _mm256_fmadd_ps(_mm256_loadu_ps(a + 40), _mm256_loadu_ps(b + 40), t2);
+    }
+    if (k + 4 <= kc) {
+        s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a), _mm256_loadu_ps(b), s0);
+        s1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + 8), _mm256_loadu_ps(b + 8), s1);
+        s2 = _mm256_fmadd_ps(_mm256_loadu_ps(a + 16), _mm256_loadu_ps(b + 16), s2);
+        k += 4, a += 4 * MR, b += 4 * MR;
+    }
+    float lane[4 * MR] __attribute__((aligned(32)));
+    _mm256_store_ps(lane, _mm256_add_ps(s0, t0));
+    _mm256_store_ps(lane + 8, _mm256_add_ps(s1, t1));
+    _mm256_store_ps(lane + 16, _mm256_add_ps(s2, t2));
+    float sum[MR];
+    for (int r = 0; r < MR; r++) sum[r] = (lane[r] + lane[MR + r]) + (lane[2 * MR + r] + lane[3 * MR + r]);
+    for (; k < kc; k++, a += MR, b += MR) /* the last 0-3 steps */
+        for (int r = 0; r < MR; r++) sum[r] += a[r] * b[0];
+    for (int r = 0; r < e->mr; r++) {
+        float v = sum[r] + (first ? 0.0f : c[(size_t)r * ldc]);
+        c[(size_t)r * ldc] = last ? epi_scalar(e, r, 0, v) : v;
+    }
+}
+
 /* Two A panels (12 rows) at once; a1 is the second panel. */
 __attribute__((target("avx2,fma"))) static void kernel_narrow2_avx2(int kc, const float *a0,
                                                                     const float *a1,
@@ -979,6 +1059,7 @@ static void run_openblas(const cb_fast_gemm *g, const float *x, float *y, const 
 typedef struct {
     column_fn column;        /* tiles with 9-16 columns, a column of A panels per call */
     kernel_fn kern8, narrow; /* tiles with 5-8 and 1-4 columns */
+    kernel_fn col1;          /* 1 column, B widened by widen_col1; or NULL (narrow does it) */
     /* 1-4 columns of two A panels at once, or NULL */
     void (*narrow2)(int, const float *, const float *, const float *, float *, int, int, int,
                     const tile_epi *);
@@ -986,12 +1067,13 @@ typedef struct {
 } kernels;
 
 static kernels pick_kernels(int avx2) {
-    kernels k = {column_c, kernel_c, kernel_c, NULL, pack_b_c};
+    kernels k = {column_c, kernel_c, kernel_c, NULL, NULL, pack_b_c};
 #ifdef CB_X86
     if (avx2) {
         k.column = column_avx2;
         k.kern8 = kernel8_avx2;
         k.narrow = kernel_narrow_avx2;
+        k.col1 = kernel_col1_avx2;
         k.narrow2 = kernel_narrow2_avx2;
         k.pack = pack_b_avx2;
     }
@@ -1034,10 +1116,14 @@ static void gemm_part(const cb_fast_gemm *g, const kernels *kz, const float *xg,
          * a thin last block would stream all of A for little work */
         nb = nend - n0 <= NC_MAX ? nend - n0 : CB_GEMM_NC;
         const int njp = (nb + NR - 1) / NR;
+        /* a lone last column rides along with the last full panel (column_avx2) */
+        const int col1 = kz->col1 && nb % NR == 1, ride = col1 && njp > 1;
         for (int k0 = 0; k0 < K; k0 += kcb) {
             int kc = K - k0 < kcb ? K - k0 : kcb;
             int first = k0 == 0, last = k0 + kc == K;
             kz->pack(g, xg, k0, kc, n0, nb, bp);
+            float *const b1 = bp + (size_t)(njp - 1) * kc * NR;
+            if (col1) widen_col1(b1, kc);
             for (int mb = q0; mb < q1; mb += mcp) {
                 int mbe = mb + mcp < q1 ? mb + mcp : q1;
                 /* the next block of A: the next rows, else the next K
@@ -1047,8 +1133,8 @@ static void gemm_part(const cb_fast_gemm *g, const kernels *kz, const float *xg,
                 const int nk0 = mbe < q1 ? k0 : k0 + kc < K ? k0 + kc : 0;
                 if (fetch_a && (mbe < q1 || k0 + kc < K || n0 + nb < nend))
                     a_ahead_set(&ahead, ag, K, nmb, nmb + mcp < q1 ? nmb + mcp : q1, nk0,
-                                K - nk0 < kcb ? K - nk0 : kcb, njp * (mbe - mb));
-                for (int jp = 0; jp < njp; jp++) {
+                                K - nk0 < kcb ? K - nk0 : kcb, (njp - ride) * (mbe - mb));
+                for (int jp = 0; jp < njp - ride; jp++) {
                     int n = n0 + jp * NR, nr = nb - jp * NR < NR ? nb - jp * NR : NR;
                     const float *bpan = bp + (size_t)jp * kc * NR;
                     /* the epilogue of the column's first tile, with the rows of C from there on */
@@ -1062,10 +1148,11 @@ static void gemm_part(const cb_fast_gemm *g, const kernels *kz, const float *xg,
                                           nr};
                     if (nr > 8) {
                         kz->column(mbe - mb, kc, ag + ((size_t)mb * K + k0) * MR, (size_t)K * MR,
-                                   bpan, yg + (size_t)m0 * N + n, N, first, last, &te0, &ahead);
+                                   bpan, ride && jp == njp - 2 ? b1 : NULL,
+                                   yg + (size_t)m0 * N + n, N, first, last, &te0, &ahead);
                         continue;
                     }
-                    kernel_fn kf = nr > 4 ? kz->kern8 : kz->narrow;
+                    kernel_fn kf = nr > 4 ? kz->kern8 : nr == 1 && kz->col1 ? kz->col1 : kz->narrow;
                     tile_epi te = te0;
                     for (int mp = mb, rows = M - m0; mp < mbe; mp++, rows -= MR, epi_down(&te)) {
                         const int m = mp * MR;
