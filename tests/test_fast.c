@@ -475,6 +475,59 @@ static void test_epilogue_combinations(void **state) {
         }
 }
 
+/* A depthwise conv (BN, ReLU) and the 1x1 conv (BN, ReLU; a residual add)
+ * that alone reads it: one step, run by bands of rows (fast_plan.c
+ * run_dwpw), where the depthwise conv takes the in-place row kernels with
+ * rows a whole number of vectors wide (stride 1 from 56 wide, stride 2
+ * with input rows a multiple of 16 and outputs over 32). 13 and 7 output
+ * rows leave a short last band; 1 and 2 threads hand the bands out
+ * differently. CB_FUSE_DWPW=0 keeps the two convs as two steps. */
+static void test_dw_pw_bands(void **state) {
+    (void)state;
+    static const struct {
+        int c, h, w, stride, cout, res;
+    } cases[] = {
+        {8, 13, 56, 1, 12, 0}, {16, 20, 64, 1, 16, 1}, {8, 14, 96, 2, 8, 0}, {6, 15, 80, 2, 20, 0}};
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++)
+        for (int fuse = 1; fuse >= 0; fuse--)
+            for (int threads = 1; threads <= 2; threads++) {
+                char what[96];
+                snprintf(what, sizeof what, "dw s%d %dx%dx%d -> 1x1 %d%s%s", cases[k].stride,
+                         cases[k].c, cases[k].h, cases[k].w, cases[k].cout,
+                         cases[k].res ? " + x" : "", fuse ? "" : " (CB_FUSE_DWPW=0)");
+                if (!fuse) setenv("CB_FUSE_DWPW", "0", 1);
+                cb_graph *g = cb_graph_new("dwpw", (cb_shape){cases[k].c, cases[k].h, cases[k].w});
+                int v = cb_graph_conv(g, "dw", 0, cases[k].c,
+                                      cb_conv_square(3, cases[k].stride, 1, cases[k].c), false);
+                v = cb_graph_relu(g, "dw_relu", cb_graph_bn(g, "dw_bn", v));
+                v = cb_graph_bn(g, "pw_bn", cb_graph_conv(g, "pw", v, cases[k].cout,
+                                                          cb_conv_square(1, 1, 0, 1), false));
+                if (cases[k].res) v = cb_graph_add(g, "add", v, 0);
+                cb_graph_relu(g, "out_relu", v);
+                run_result r = check_graph(g, threads, what);
+                unsetenv("CB_FUSE_DWPW");
+                assert_int_equal(r.steps, fuse ? 1 : 2);
+                result_free(&r);
+                /* the profile still gives each conv its own time */
+                cb_fast_options o = {threads, CB_GEMM_OWN};
+                cb_fast_plan *p = NULL;
+                cb_error err;
+                assert_int_equal(cb_fast_plan_new_opts(g, &o, &p, &err), CB_OK);
+                float *x = random_input(cb_graph_input_shape(g), 5);
+                float *y = cb_alloc_floats((size_t)cb_shape_numel(cb_graph_output_shape(g)));
+                double secs[16] = {0};
+                assert_true(g->n_layers <= 16);
+                cb_fast_plan_run(p, x, y, secs);
+                assert_string_equal(g->layers[0].name, "dw");
+                assert_string_equal(g->layers[3].name, "pw");
+                assert_true(secs[0] > 0.0 && secs[3] > 0.0);
+                cb_free(x);
+                cb_free(y);
+                cb_fast_plan_free(p);
+                cb_graph_free(g);
+            }
+}
+
 /* A 3x3 stride-1 conv, c -> c channels on 19x21, with the input ReLU and
  * every epilogue (BN bias, ReLU, residual add, ReLU) fused into one step. */
 static void conv3x3_epilogues(int c, const char *what) {
@@ -825,6 +878,7 @@ int main(void) {
         cmocka_unit_test(test_depthwise_paths),
         cmocka_unit_test(test_input_relu_fusion),
         cmocka_unit_test(test_epilogue_combinations),
+        cmocka_unit_test(test_dw_pw_bands),
         cmocka_unit_test(test_winograd),
         cmocka_unit_test(test_conv_few_channels),
         cmocka_unit_test(test_fc),

@@ -601,13 +601,14 @@ static inline const float *in_row(const float *xc, int r, int H, int W, const fl
  * j + c0 .. j + c0 + 9). Chunks in [jlo, jhi) load unmasked; the others
  * (the row ends) load with lane masks for the columns outside [0, W) when
  * `masked`, and are done first: a row's last chunk may spill a full 8-lane
- * store into the next row, which is written afterwards. */
+ * store into the next row, which is written afterwards. yc and resc point
+ * at output row i0 (the first of the rows the caller asked for). */
 CB_AI void pass_s1(const cb_fast_dw *d, const float *const *r, int c0, int W, const __m256 *w,
-                   __m256 vb, const float *resc, float *yc, int i, int jlo, int jhi,
+                   __m256 vb, const float *resc, float *yc, int i, int i0, int jlo, int jhi,
                    const int masked, const int N, const int rp, const int hr, const int rq) {
     const int OW = d->out.w, plane = d->out.h * OW;
-    float *y = yc + (size_t)i * OW;
-    const float *q = hr ? resc + (size_t)i * OW : NULL;
+    float *y = yc + (size_t)(i - i0) * OW;
+    const float *q = hr ? resc + (size_t)(i - i0) * OW : NULL;
     if (masked == CB_LD_AND && c0 == -1 && W == OW && W % 8 == 0 && jlo == 8 && jhi == OW - 8) {
         /* padding 1, whole chunks: each row end is one chunk with one lane out */
         __m256 o[4];
@@ -641,7 +642,8 @@ CB_AI void pass_s1(const cb_fast_dw *d, const float *const *r, int c0, int W, co
  * read; bit 1, its first plane, whose first row is preceded by nothing):
  * there they load with masks. */
 CB_AI void ip_pass_s1(const cb_fast_dw *d, const float *xc, const float *zrow, const __m256 *w,
-                      __m256 vb, const float *resc, float *yc, int i, int jlo, int jhi, int ends,
+                      __m256 vb, const float *resc, float *yc, int i, int i0, int jlo, int jhi,
+                      int ends,
                       const int N, const int rp, const int hr, const int rq) {
     const int H = d->in.h, W = d->in.w, r0 = i - d->p.pad_h;
     const float *r[6];
@@ -650,16 +652,16 @@ CB_AI void ip_pass_s1(const cb_fast_dw *d, const float *xc, const float *zrow, c
     const int unsafe = ((ends & 1) && r0 + N + 1 >= H - 1) || ((ends & 2) && r0 <= 0) ||
                        d->p.pad_w > 8;
     if (unsafe)
-        pass_s1(d, r, -d->p.pad_w, W, w, vb, resc, yc, i, jlo, jhi, CB_LD_MASK, N, rp, hr, rq);
+        pass_s1(d, r, -d->p.pad_w, W, w, vb, resc, yc, i, i0, jlo, jhi, CB_LD_MASK, N, rp, hr, rq);
     else
-        pass_s1(d, r, -d->p.pad_w, W, w, vb, resc, yc, i, jlo, jhi, CB_LD_AND, N, rp, hr, rq);
+        pass_s1(d, r, -d->p.pad_w, W, w, vb, resc, yc, i, i0, jlo, jhi, CB_LD_AND, N, rp, hr, rq);
 }
 
-/* 3x3 stride 1 in place: four output rows per pass, then the rest. */
+/* 3x3 stride 1 in place, output rows [i0, i1): four per pass, then the rest. */
 CB_AI void ip_3x3s1(const cb_fast_dw *d, const float *xc, const float *zrow, const float *wc,
-                    float bias, const float *resc, float *yc, int ends, const int rp,
-                    const int hr, const int rq) {
-    const int W = d->in.w, OH = d->out.h, OW = d->out.w, pw = d->p.pad_w;
+                    float bias, const float *resc, float *yc, int ends, int i0, int i1,
+                    const int rp, const int hr, const int rq) {
+    const int W = d->in.w, OW = d->out.w, pw = d->p.pad_w;
     __m256 w[9];
     for (int t = 0; t < 9; t++) w[t] = _mm256_set1_ps(wc[t]);
     const __m256 vb = _mm256_set1_ps(bias);
@@ -667,14 +669,14 @@ CB_AI void ip_3x3s1(const cb_fast_dw *d, const float *xc, const float *zrow, con
     int jlo = (pw + 7) / 8 * 8, jhi = W - 10 + pw >= 0 ? (W - 10 + pw) / 8 * 8 + 8 : 0;
     if (jhi > OW / 8 * 8) jhi = OW / 8 * 8;
     if (jhi < jlo) jhi = jlo;
-    int i = 0;
-    for (; i + 4 <= OH; i += 4)
-        ip_pass_s1(d, xc, zrow, w, vb, resc, yc, i, jlo, jhi, ends, 4, rp, hr, rq);
-    if (i + 2 <= OH) {
-        ip_pass_s1(d, xc, zrow, w, vb, resc, yc, i, jlo, jhi, ends, 2, rp, hr, rq);
+    int i = i0;
+    for (; i + 4 <= i1; i += 4)
+        ip_pass_s1(d, xc, zrow, w, vb, resc, yc, i, i0, jlo, jhi, ends, 4, rp, hr, rq);
+    if (i + 2 <= i1) {
+        ip_pass_s1(d, xc, zrow, w, vb, resc, yc, i, i0, jlo, jhi, ends, 2, rp, hr, rq);
         i += 2;
     }
-    if (i < OH) ip_pass_s1(d, xc, zrow, w, vb, resc, yc, i, jlo, jhi, ends, 1, rp, hr, rq);
+    if (i < i1) ip_pass_s1(d, xc, zrow, w, vb, resc, yc, i, i0, jlo, jhi, ends, 1, rp, hr, rq);
 }
 
 /* Rows i..i+N-1 from the padded plane: no masks needed anywhere. */
@@ -684,7 +686,7 @@ CB_AI void pl_pass_s1(const cb_fast_dw *d, plane_geom g, const float *P, const _
     const float *r[6];
 #pragma GCC unroll 6
     for (int k = 0; k < N + 2; k++) r[k] = P + (size_t)(i + k) * g.ld;
-    pass_s1(d, r, 0, g.ld, w, vb, resc, yc, i, 0, d->out.w / 8 * 8, 0, N, rp, hr, rq);
+    pass_s1(d, r, 0, g.ld, w, vb, resc, yc, i, 0, 0, d->out.w / 8 * 8, 0, N, rp, hr, rq);
 }
 
 /* Two output rows (from padded rows r0..r3) at columns j..j+7. */
@@ -855,7 +857,7 @@ CB_AI void masks_s2(int b, int W, __m256i *m) {
  * the ne edge chunks; a partial last chunk spills a full store into the
  * next row, written afterwards) first, then the interior. */
 CB_AI void ip_pass_s2(const cb_fast_dw *d, const float *xc, const float *zrow, const __m256 *w,
-                      __m256 vb, const float *resc, float *yc, int i, int jlo, int jhi,
+                      __m256 vb, const float *resc, float *yc, int i, int i0, int jlo, int jhi,
                       const __m256i (*em)[4], int ends, const int N, const int rp, const int hr,
                       const int rq) {
     const int H = d->in.h, W = d->in.w, OW = d->out.w, pw = d->p.pad_w, plane = d->out.h * OW;
@@ -863,8 +865,8 @@ CB_AI void ip_pass_s2(const cb_fast_dw *d, const float *xc, const float *zrow, c
     const float *r[5];
 #pragma GCC unroll 5
     for (int k = 0; k < 2 * N + 1; k++) r[k] = in_row(xc, r0 + k, H, W, zrow);
-    float *y = yc + (size_t)i * OW;
-    const float *q = hr ? resc + (size_t)i * OW : NULL;
+    float *y = yc + (size_t)(i - i0) * OW;
+    const float *q = hr ? resc + (size_t)(i - i0) * OW : NULL;
     const int nr = (OW - jhi + 7) / 8, ne = jlo / 8 + nr;
     __m256 o[2];
     if (pw == 1 && nr == 0 && jlo == 8 && !((ends & 2) && r0 <= 0)) {
@@ -888,13 +890,13 @@ CB_AI void ip_pass_s2(const cb_fast_dw *d, const float *xc, const float *zrow, c
     }
 }
 
-/* 3x3, horizontal stride 2 (any vertical stride), in place; two output
- * rows per pass when the vertical stride is 2. `ends` bit 0: this is the
- * tensor's last channel (see jhi). */
+/* 3x3, horizontal stride 2 (any vertical stride), in place, output rows
+ * [i0, i1); two per pass when the vertical stride is 2. `ends` bit 0: this
+ * is the tensor's last channel (see jhi). */
 CB_AI void ip_3x3s2(const cb_fast_dw *d, const float *xc, const float *zrow, const float *wc,
-                    float bias, const float *resc, float *yc, int ends, const int rp,
-                    const int hr, const int rq) {
-    const int W = d->in.w, OH = d->out.h, OW = d->out.w, pw = d->p.pad_w, strict = ends & 1;
+                    float bias, const float *resc, float *yc, int ends, int i0, int i1,
+                    const int rp, const int hr, const int rq) {
+    const int W = d->in.w, OW = d->out.w, pw = d->p.pad_w, strict = ends & 1;
     __m256 w[9];
     for (int t = 0; t < 9; t++) w[t] = _mm256_set1_ps(wc[t]);
     const __m256 vb = _mm256_set1_ps(bias);
@@ -917,14 +919,14 @@ CB_AI void ip_3x3s2(const cb_fast_dw *d, const float *xc, const float *zrow, con
     const int nr = (OW - jhi + 7) / 8, ne = jlo / 8 + nr;
     for (int k = 0; k < ne && k < CB_DW_EDGES; k++)
         masks_s2(2 * (k < nr ? jhi + 8 * k : 8 * (k - nr)) - pw, W, em[k]);
-    int i = 0;
+    int i = i0;
     if (d->p.stride_h == 2)
-        for (; i + 2 <= OH; i += 2)
-            ip_pass_s2(d, xc, zrow, w, vb, resc, yc, i, jlo, jhi, (const __m256i(*)[4])em, ends, 2,
-                       rp, hr, rq);
-    for (; i < OH; i++)
-        ip_pass_s2(d, xc, zrow, w, vb, resc, yc, i, jlo, jhi, (const __m256i(*)[4])em, ends, 1, rp,
-                   hr, rq);
+        for (; i + 2 <= i1; i += 2)
+            ip_pass_s2(d, xc, zrow, w, vb, resc, yc, i, i0, jlo, jhi, (const __m256i(*)[4])em, ends,
+                       2, rp, hr, rq);
+    for (; i < i1; i++)
+        ip_pass_s2(d, xc, zrow, w, vb, resc, yc, i, i0, jlo, jhi, (const __m256i(*)[4])em, ends, 1,
+                   rp, hr, rq);
 }
 
 /* ---- stride 2, padding 1, rows a multiple of 16 wide: split, then shift the sum ----
@@ -1002,22 +1004,22 @@ static int s2e_applies(const cb_fast_dw *d) {
     return d->p.stride_h == 2 && d->p.pad_h == 1 && d->p.pad_w == 1 && d->in.w % 16 == 0;
 }
 
-/* One channel; ends is unused (no load leaves the row), kept for the
- * in-place kernels' common signature. */
+/* One channel, output rows [i0, i1); ends is unused (no load leaves the
+ * row), kept for the in-place kernels' common signature. */
 CB_AI void s2e_3x3(const cb_fast_dw *d, const float *xc, const float *zrow, const float *wc,
-                   float bias, const float *resc, float *yc, int ends, const int rp,
-                   const int hr, const int rq) {
+                   float bias, const float *resc, float *yc, int ends, int i0, int i1,
+                   const int rp, const int hr, const int rq) {
     (void)ends;
-    const int H = d->in.h, W = d->in.w, OH = d->out.h, OW = d->out.w;
+    const int H = d->in.h, W = d->in.w, OW = d->out.w;
     __m256 w[9];
     for (int t = 0; t < 9; t++) w[t] = _mm256_set1_ps(wc[t]);
     const __m256 vb = _mm256_set1_ps(bias);
-    for (int i = 0; i < OH; i += 2) {
-        const int N = i + 2 <= OH ? 2 : 1;
+    for (int i = i0; i < i1; i += 2) {
+        const int N = i + 2 <= i1 ? 2 : 1;
         const float *r[5];
         for (int k = 0; k < 2 * N + 1; k++) r[k] = in_row(xc, 2 * i - 1 + k, H, W, zrow);
-        float *y = yc + (size_t)i * OW;
-        const float *q = hr ? resc + (size_t)i * OW : NULL;
+        float *y = yc + (size_t)(i - i0) * OW;
+        const float *q = hr ? resc + (size_t)(i - i0) * OW : NULL;
         /* two calls, so that N is a constant in each and the passes unroll */
         if (N == 2)
             s2e_pass(r, w, vb, y, q, OW, 2, rp, hr, rq);
@@ -1026,13 +1028,14 @@ CB_AI void s2e_3x3(const cb_fast_dw *d, const float *xc, const float *zrow, cons
     }
 }
 
+/* One channel's output rows [i0, i1) (yc and resc: its row i0) */
 typedef void (*dw_inplace_fn)(const cb_fast_dw *, const float *, const float *, const float *,
-                              float, const float *, float *, int);
+                              float, const float *, float *, int, int, int);
 #define CB_IP_VARIANT(body, rp, hr, rq)                                                           \
     __attribute__((target("avx2,fma"))) static void body##_##rp##hr##rq(                          \
         const cb_fast_dw *d, const float *xc, const float *zrow, const float *wc, float bias,     \
-        const float *resc, float *yc, int ends) {                                                 \
-        body(d, xc, zrow, wc, bias, resc, yc, ends, rp, hr, rq);                                  \
+        const float *resc, float *yc, int ends, int i0, int i1) {                                 \
+        body(d, xc, zrow, wc, bias, resc, yc, ends, i0, i1, rp, hr, rq);                          \
     }
 /* The eight epilogue variants of a body (ReLU before the residual, the
  * residual add, ReLU after it) and pick_<body>(e), which returns the one
@@ -1565,7 +1568,7 @@ void cb_fast_dw_run(const cb_fast_dw *d, const float *x, float *y, const cb_fast
             for (int c = 0; c < C; c++)
                 fn(d, x + (size_t)c * in_plane, zrow, d->w + (size_t)c * kh * kw, d->bias[c],
                    e->res ? e->res + (size_t)c * out_plane : NULL, y + (size_t)c * out_plane,
-                   (c == C - 1) | (c == 0) << 1);
+                   (c == C - 1) | (c == 0) << 1, 0, d->out.h);
         }
         return;
     }
@@ -1626,4 +1629,80 @@ void cb_fast_dw_run(const cb_fast_dw *d, const float *x, float *y, const cb_fast
             }
         }
     }
+}
+
+/* ---------------------------------------------------------------- bands of rows */
+
+int cb_fast_dw_band_suits(const cb_fast_dw *d) {
+#ifdef CB_X86
+    /* the in-place row kernels, whose stores stay inside their row when
+     * the row is a whole number of vectors (the others may spill a full
+     * vector into the next row, which a band does not own) */
+    if (d->p.kh != 3 || d->p.kw != 3 || d->in_relu || d->sweep || use_blocked(d)) return 0;
+    const int s1 = d->p.stride_h == 1 && d->p.stride_w == 1;
+    return d->out.w % 8 == 0 && (s2e_applies(d) || (s1 && d->in.w >= CB_DW_INPLACE_MIN_W));
+#else
+    (void)d;
+    return 0;
+#endif
+}
+
+size_t cb_fast_dw_band_workspace(const cb_fast_dw *d) {
+    return ((size_t)d->in.w + 48 + 15) / 16 * 16;
+}
+
+/* Portable: the textbook sum over the taps inside the input, rows [i0, i1). */
+static void band_channel_c(const cb_fast_dw *d, const float *xc, const float *wc, float bias,
+                           const cb_fast_epi *e, float *yb, int i0, int i1) {
+    const int H = d->in.h, W = d->in.w, OW = d->out.w, kh = d->p.kh, kw = d->p.kw;
+    const int sh = d->p.stride_h, sw = d->p.stride_w, ph = d->p.pad_h, pw = d->p.pad_w;
+    for (int i = i0; i < i1; i++)
+        for (int j = 0; j < OW; j++) {
+            float acc = 0.0f;
+            for (int u = 0; u < kh; u++) {
+                const int r = i * sh - ph + u;
+                if (r < 0 || r >= H) continue;
+                for (int v = 0; v < kw; v++) {
+                    const int q = j * sw - pw + v;
+                    if (q >= 0 && q < W) acc += wc[u * kw + v] * xc[(size_t)r * W + q];
+                }
+            }
+            yb[(size_t)(i - i0) * OW + j] = epi_scalar(acc, bias, e, NULL);
+        }
+}
+
+void cb_fast_dw_band(const cb_fast_dw *d, const float *x, float *yb, const cb_fast_epi *e, int i0,
+                     int i1, float *ws) {
+    const int C = d->in.c, kk = d->p.kh * d->p.kw;
+    const size_t in_plane = (size_t)d->in.h * d->in.w, band = (size_t)(i1 - i0) * d->out.w;
+#ifdef CB_X86
+    if (cb_fast_use_avx2()) {
+        const dw_inplace_fn fn = d->p.stride_h == 1 ? pick_ip_3x3s1(e) : pick_s2e_3x3(e);
+        /* the zero row the kernels read above and below the input (see cb_fast_dw_run) */
+        float *zrow = ws + 16;
+        memset(ws, 0, sizeof(float) * ((size_t)d->in.w + 48));
+        /* the input rows of a band are short runs, one per channel, which
+         * the hardware prefetcher barely starts on before they end: fetch
+         * the next channel's while this one is convolved */
+        const int s = d->p.stride_h, ph = d->p.pad_h;
+        int r0 = i0 * s - ph, r1 = (i1 - 1) * s - ph + d->p.kh;
+        if (r0 < 0) r0 = 0;
+        if (r1 > d->in.h) r1 = d->in.h;
+        const size_t run = (size_t)(r1 - r0) * d->in.w * sizeof(float);
+        for (int c = 0; c < C; c++) {
+            if (c + 1 < C) {
+                const char *nx = (const char *)(x + (size_t)(c + 1) * in_plane + (size_t)r0 * d->in.w);
+                for (size_t b = 0; b < run; b += 64) _mm_prefetch(nx + b, _MM_HINT_T0);
+            }
+            fn(d, x + (size_t)c * in_plane, zrow, d->w + (size_t)c * kk, d->bias[c], NULL,
+               yb + (size_t)c * band, (c == C - 1) | (c == 0) << 1, i0, i1);
+        }
+        return;
+    }
+#else
+    (void)ws;
+#endif
+    for (int c = 0; c < C; c++)
+        band_channel_c(d, x + (size_t)c * in_plane, d->w + (size_t)c * kk, d->bias[c], e,
+                       yb + (size_t)c * band, i0, i1);
 }

@@ -1099,12 +1099,13 @@ static int k_block(int K, int one_max) {
 
 /* One work item on one group: rows [q0, q1) of MR-row panels of A by
  * columns [p0, p1) of NR-column panels of B, with the epilogue after the
- * last K block. xg: the group's input, yg/res: its output and residual
- * (row stride N), bias: its M biases or NULL, kcb: rows of K per block
- * (k_block), bp: this thread's B buffer. */
+ * last K block. xg: the group's input (B, row stride g->N), yg/res: its
+ * output and residual (row stride ldc), bias: its M biases or NULL, kcb:
+ * rows of K per block (k_block), bp: this thread's B buffer. */
 static void gemm_part(const cb_fast_gemm *g, const kernels *kz, const float *xg, float *yg,
                       const float *ag, const float *bias, const float *res, int relu_pre,
-                      int relu_post, int p0, int p1, int q0, int q1, int kcb, float *bp) {
+                      int relu_post, int p0, int p1, int q0, int q1, int kcb, float *bp,
+                      const int ldc) {
     const int M = g->M, K = g->K, N = g->N;
     const int mcp = CB_GEMM_MC / MR; /* A panels per block */
     /* Weights that fit in half of L2 stay there from one block to the next:
@@ -1140,8 +1141,8 @@ static void gemm_part(const cb_fast_gemm *g, const kernels *kz, const float *xg,
                     /* the epilogue of the column's first tile, with the rows of C from there on */
                     const int m0 = mb * MR;
                     const tile_epi te0 = {bias ? bias + m0 : NULL,
-                                          res ? res + (size_t)m0 * N + n : NULL,
-                                          N,
+                                          res ? res + (size_t)m0 * ldc + n : NULL,
+                                          ldc,
                                           relu_pre,
                                           relu_post,
                                           M - m0,
@@ -1149,7 +1150,7 @@ static void gemm_part(const cb_fast_gemm *g, const kernels *kz, const float *xg,
                     if (nr > 8) {
                         kz->column(mbe - mb, kc, ag + ((size_t)mb * K + k0) * MR, (size_t)K * MR,
                                    bpan, ride && jp == njp - 2 ? b1 : NULL,
-                                   yg + (size_t)m0 * N + n, N, first, last, &te0, &ahead);
+                                   yg + (size_t)m0 * ldc + n, ldc, first, last, &te0, &ahead);
                         continue;
                     }
                     kernel_fn kf = nr > 4 ? kz->kern8 : nr == 1 && kz->col1 ? kz->col1 : kz->narrow;
@@ -1163,13 +1164,13 @@ static void gemm_part(const cb_fast_gemm *g, const kernels *kz, const float *xg,
                             te.mr = rows < 2 * MR ? rows : 2 * MR;
                             kz->narrow2(kc, ag + ((size_t)mp * K + k0) * MR,
                                         ag + ((size_t)(mp + 1) * K + k0) * MR, bpan,
-                                        yg + (size_t)m * N + n, N, first, last, &te);
+                                        yg + (size_t)m * ldc + n, ldc, first, last, &te);
                             mp++, rows -= MR, epi_down(&te); /* two panels done */
                             continue;
                         }
                         te.mr = rows < MR ? rows : MR;
-                        kf(kc, ag + ((size_t)mp * K + k0) * MR, bpan, yg + (size_t)m * N + n, N,
-                           first, last, &te);
+                        kf(kc, ag + ((size_t)mp * K + k0) * MR, bpan, yg + (size_t)m * ldc + n,
+                           ldc, first, last, &te);
                     }
                 }
             }
@@ -1189,7 +1190,21 @@ void cb_fast_gemm_plain(const float *apack, int M, int K, const float *b, int N,
     g.in = (cb_shape){K, 1, N};
     const kernels kz = pick_kernels(avx2);
     gemm_part(&g, &kz, b, c, apack, NULL, NULL, 0, 0, 0, (N + NR - 1) / NR, 0, (M + MR - 1) / MR,
-              k_block(K, 0), bp);
+              k_block(K, 0), bp, N);
+}
+
+int cb_fast_gemm_band_suits(const cb_fast_gemm *g) {
+    return g->direct && g->groups == 1 && !g->in_relu && !g->wino && !g->rows;
+}
+
+void cb_fast_gemm_band(const cb_fast_gemm *g, const float *b, int nb, float *y,
+                       const cb_fast_epi *e, float *bp) {
+    /* B is the band itself: to the packing, a conv nb columns wide */
+    cb_fast_gemm gb = *g;
+    gb.N = nb;
+    const kernels kz = pick_kernels(cb_fast_use_avx2());
+    gemm_part(&gb, &kz, b, y, g->apack, g->bias, e->res, e->relu_pre, e->relu_post, 0,
+              (nb + NR - 1) / NR, 0, (g->M + MR - 1) / MR, k_block(g->K, CB_GEMM_KC_ONE), bp, g->N);
 }
 
 void cb_fast_gemm_run(const cb_fast_gemm *g, const float *x, float *y, const cb_fast_epi *e,
@@ -1258,7 +1273,7 @@ void cb_fast_gemm_run(const cb_fast_gemm *g, const float *x, float *y, const cb_
                   g->apack + (size_t)grp * mpan * MR * K, g->bias + (size_t)grp * M,
                   e->res ? e->res + (size_t)grp * M * out_plane : NULL, e->relu_pre, e->relu_post,
                   by_cols ? lo : 0, by_cols ? hi : npan, by_cols ? 0 : lo, by_cols ? mpan : hi,
-                  k_block(K, CB_GEMM_KC_ONE), bp);
+                  k_block(K, CB_GEMM_KC_ONE), bp, N);
     }
 }
 

@@ -11,11 +11,16 @@
  *     their input (Xception's ReLU before each separable conv);
  *   - concat inputs are written by their producers straight into their
  *     channel slice of the concat output (NCHW makes a slice contiguous);
+ *   - a depthwise conv and the 1x1 conv that alone reads its output (the
+ *     two halves of a separable conv) run together by bands of rows, each
+ *     band of the intermediate made and consumed while it is in L2
+ *     (run_dwpw), so the intermediate tensor never exists in full;
  *   - every activation buffer is allocated here, once: values whose
  *     lifetimes do not overlap share a buffer (greedy by step order), which
  *     also keeps the working set small and cache-warm; run() allocates nothing.
  * Each step charges its wall time to the layer that leads it; fused layers
- * get 0 in layer_seconds.
+ * get 0 in layer_seconds. A depthwise + 1x1 pair's step splits its time
+ * between the two convs by the time each half took (run_dwpw).
  */
 #define _POSIX_C_SOURCE 200809L /* clock_gettime under -std=c11 (clang needs it) */
 
@@ -31,7 +36,18 @@
 #include "convblocks/fast.h"
 #include "fast_internal.h"
 
-typedef enum { S_GEMM, S_DW, S_FC, S_AFFINE, S_MAXPOOL, S_AVGPOOL, S_GAP, S_ADD, S_COPY } step_kind;
+typedef enum {
+    S_GEMM,
+    S_DW,
+    S_DWPW, /* a depthwise conv and the 1x1 conv after it, by bands of rows (run_dwpw) */
+    S_FC,
+    S_AFFINE,
+    S_MAXPOOL,
+    S_AVGPOOL,
+    S_GAP,
+    S_ADD,
+    S_COPY
+} step_kind;
 
 typedef struct {
     step_kind kind;
@@ -39,8 +55,11 @@ typedef struct {
     int in, in2, out;   /* value ids; in2: residual (gemm/dw) or 2nd operand (add), else -1 */
     int relu_pre, relu_post;
     cb_shape in_shape, out_shape;
-    cb_fast_gemm gemm;  /* S_GEMM */
-    cb_fast_dw dw;      /* S_DW */
+    cb_fast_gemm gemm;  /* S_GEMM, S_DWPW */
+    cb_fast_dw dw;      /* S_DW, S_DWPW */
+    int band;           /* S_DWPW: rows per band */
+    int layer2;         /* S_DWPW: the 1x1 conv's layer (gets its share of the time) */
+    int dw_relu_pre, dw_relu_post; /* S_DWPW: the depthwise conv's epilogue (relu_*: the 1x1's) */
     const float *fc_w, *fc_b; /* S_FC: the graph's own parameters (read only) */
     float *scale, *shift;     /* S_AFFINE (owned; NULL = identity) */
     cb_pool_params pool;
@@ -357,6 +376,70 @@ out:
     return st;
 }
 
+/* ---------------------------------------------------------------- depthwise + 1x1 by bands */
+
+#ifndef CB_DWPW_BAND_BYTES
+#define CB_DWPW_BAND_BYTES (128 * 1024)
+#endif
+
+/* Rows per band of a fused depthwise + 1x1 pair. A band of the depthwise
+ * output (C x rows x OW floats) stays under CB_DWPW_BAND_BYTES, so that
+ * it, its packed copy and the 1x1 conv's weights stay in L2 (512 KB here)
+ * from being written to being read; and each thread gets about 4 bands,
+ * which dynamic hand-out evens out. Even, so that the stride-2 kernel's
+ * two-row passes line up and (OW being a multiple of 8) a band is whole
+ * 16-column panels; from 4 on a multiple of 4, the stride-1 kernel's pass. */
+static int band_rows(const cb_fast_dw *d, int threads) {
+    const size_t row = (size_t)d->out.c * d->out.w * sizeof(float);
+    int r = (int)(CB_DWPW_BAND_BYTES / row);
+    const int spread = d->out.h / (4 * threads);
+    if (r > spread) r = spread;
+    r = r >= 4 ? r / 4 * 4 : 2;
+    return r < d->out.h ? r : d->out.h;
+}
+
+static size_t round16(size_t n) { return (n + 15) / 16 * 16; }
+
+/* Floats of workspace per thread of an S_DWPW step: the depthwise kernels'
+ * zero row, the band, the 1x1 conv's B buffer (each 64-byte aligned). */
+static size_t dwpw_per_thread(const step *s) {
+    return round16(cb_fast_dw_band_workspace(&s->dw)) +
+           round16((size_t)s->dw.out.c * s->band * s->dw.out.w) + cb_fast_gemm_workspace(1);
+}
+
+/* Merge each depthwise conv step with the 1x1 conv step right after it,
+ * when that conv alone reads its output and both can run by bands
+ * (S_DWPW; CB_FUSE_DWPW=0 in the environment keeps them apart). Returns
+ * the workspace floats the merged steps need. */
+static size_t fuse_dwpw(cb_fast_plan *p, const analysis *a, const int *parent) {
+    const char *env = getenv("CB_FUSE_DWPW");
+    if ((env && strcmp(env, "0") == 0) || p->gemm != CB_GEMM_OWN) return 0;
+    size_t need = 0;
+    for (int i = 0; i + 1 < p->n_steps; i++) {
+        step *s = &p->steps[i], *t = &p->steps[i + 1];
+        const int v = s->out;
+        if (s->kind != S_DW || t->kind != S_GEMM || t->in != v || s->in2 >= 0) continue;
+        if (v == a->g->output || a->n_cons[v] != 1 || parent[v] >= 0) continue;
+        if (!cb_fast_dw_band_suits(&s->dw) || !cb_fast_gemm_band_suits(&t->gemm)) continue;
+        s->kind = S_DWPW;
+        s->gemm = t->gemm; /* s now owns the 1x1 conv's packed weights */
+        s->dw_relu_pre = s->relu_pre;
+        s->dw_relu_post = s->relu_post;
+        s->relu_pre = t->relu_pre;
+        s->relu_post = t->relu_post;
+        s->in2 = t->in2;
+        s->out = t->out;
+        s->out_shape = t->out_shape;
+        s->band = band_rows(&s->dw, p->threads);
+        s->layer2 = t->layer;
+        memmove(t, t + 1, sizeof(step) * (size_t)(p->n_steps - i - 2));
+        p->n_steps--;
+        const size_t n = (size_t)p->threads * dwpw_per_thread(s);
+        if (n > need) need = n;
+    }
+    return need;
+}
+
 /* ---------------------------------------------------------------- compile */
 
 cb_status cb_fast_plan_new(const cb_graph *g, int threads, cb_fast_plan **out, cb_error *err) {
@@ -561,6 +644,9 @@ cb_status cb_fast_plan_new_opts(const cb_graph *g, const cb_fast_options *opts, 
         }
     }
 
+    const size_t dwpw_need = fuse_dwpw(p, &a, parent);
+    if (dwpw_need > ws_need) ws_need = dwpw_need;
+
     /* Storage: follow concat nesting to the outermost value. */
     for (int v = 0; v < nv; v++) {
         int r = v;
@@ -627,7 +713,48 @@ void cb_fast_plan_free(cb_fast_plan *p) {
 
 /* ---------------------------------------------------------------- run */
 
-static void run_step(cb_fast_plan *p, const step *s) {
+/* A depthwise conv and the 1x1 conv that alone reads it, by bands of rows:
+ * each thread makes a band of the depthwise output into its own small
+ * buffer and multiplies it at once, while it is in L2, so the
+ * intermediate tensor never goes through L3 (there it costs its write,
+ * that write's read for ownership, and the 1x1 conv's read: 3 x 1.6 MB for
+ * MobileNet's 128 x 56 x 56). Bands are independent, so the threads need
+ * no barrier but the last. With timed != 0 it returns the share of the
+ * threads' time spent in the depthwise half, so that a profile can still
+ * show depthwise and 1x1 convs apart (the report's time-by-layer-type
+ * plots compare exactly those); otherwise 1. */
+static double run_dwpw(cb_fast_plan *p, const step *s, int timed) {
+    float *const *v = p->ptr;
+    const cb_fast_dw *d = &s->dw;
+    const int OH = d->out.h, OW = d->out.w, rows = s->band, nbands = (OH + rows - 1) / rows;
+    const size_t per = dwpw_per_thread(s), zn = round16(cb_fast_dw_band_workspace(d));
+    const size_t bandn = round16((size_t)d->out.c * rows * OW);
+    const cb_fast_epi ed = {d->bias, NULL, s->dw_relu_pre, s->dw_relu_post};
+    const float *x = v[s->in], *res = s->in2 >= 0 ? v[s->in2] : NULL;
+    float *y = v[s->out];
+    const int threads = p->threads < nbands ? p->threads : nbands;
+    double t_dw = 0.0, t_pw = 0.0;
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 1) reduction(+ : t_dw, t_pw)
+    for (int b = 0; b < nbands; b++) {
+        float *tw = p->ws + (size_t)omp_get_thread_num() * per, *yb = tw + zn, *bp = yb + bandn;
+        const int i0 = b * rows, i1 = i0 + rows < OH ? i0 + rows : OH;
+        const size_t col0 = (size_t)i0 * OW;
+        const double t0 = timed ? now_seconds() : 0.0;
+        cb_fast_dw_band(d, x, yb, &ed, i0, i1, tw);
+        const double t1 = timed ? now_seconds() : 0.0;
+        const cb_fast_epi eg = {s->gemm.bias, res ? res + col0 : NULL, s->relu_pre, s->relu_post};
+        cb_fast_gemm_band(&s->gemm, yb, (i1 - i0) * OW, y + col0, &eg, bp);
+        if (timed) {
+            t_dw += t1 - t0;
+            t_pw += now_seconds() - t1;
+        }
+    }
+    return timed && t_dw + t_pw > 0.0 ? t_dw / (t_dw + t_pw) : 1.0;
+}
+
+/* Runs step s; returns the share of its time that goes to s->layer (1
+ * except for S_DWPW, whose rest goes to s->layer2; computed when timed). */
+static double run_step(cb_fast_plan *p, const step *s, int timed) {
     float *const *v = p->ptr;
     const int t = p->threads;
     cb_fast_epi e = {NULL, s->in2 >= 0 ? v[s->in2] : NULL, s->relu_pre, s->relu_post};
@@ -640,6 +767,8 @@ static void run_step(cb_fast_plan *p, const step *s) {
         e.bias = s->dw.bias;
         cb_fast_dw_run(&s->dw, v[s->in], v[s->out], &e, t, p->ws);
         break;
+    case S_DWPW:
+        return run_dwpw(p, s, timed);
     case S_FC:
         cb_fast_fc_run(s->fc_w, s->fc_b, (int)cb_shape_numel(s->in_shape), s->out_shape.c, v[s->in],
                        v[s->out], s->relu_pre, t, p->gemm);
@@ -663,6 +792,7 @@ static void run_step(cb_fast_plan *p, const step *s) {
         cb_fast_copy(v[s->in], s->n, v[s->out] + s->out_off, t);
         break;
     }
+    return 1.0;
 }
 
 void cb_fast_plan_run(cb_fast_plan *p, const float *x, float *y, double *layer_seconds) {
@@ -677,10 +807,11 @@ void cb_fast_plan_run(cb_fast_plan *p, const float *x, float *y, double *layer_s
         const step *s = &p->steps[i];
         if (layer_seconds) {
             double t0 = now_seconds();
-            run_step(p, s);
-            layer_seconds[s->layer] += now_seconds() - t0;
+            const double share = run_step(p, s, 1), dt = now_seconds() - t0;
+            layer_seconds[s->layer] += dt * share;
+            if (s->kind == S_DWPW) layer_seconds[s->layer2] += dt * (1.0 - share);
         } else {
-            run_step(p, s);
+            run_step(p, s, 0);
         }
     }
     if (p->output == 0) /* a graph without layers: y = x */
