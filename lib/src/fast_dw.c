@@ -1682,8 +1682,9 @@ void cb_fast_dw_band(const cb_fast_dw *d, const float *x, float *yb, const cb_fa
         float *zrow = ws + 16;
         memset(ws, 0, sizeof(float) * ((size_t)d->in.w + 48));
         /* the input rows of a band are short runs, one per channel, which
-         * the hardware prefetcher barely starts on before they end: fetch
-         * the next channel's while this one is convolved */
+         * the hardware prefetcher has little time to pick up: fetch the
+         * next channel's while this one is convolved (the fused mobilenet
+         * block at 1 thread: 1.00 of the two steps without, 0.96 with) */
         const int s = d->p.stride_h, ph = d->p.pad_h;
         int r0 = i0 * s - ph, r1 = (i1 - 1) * s - ph + d->p.kh;
         if (r0 < 0) r0 = 0;
