@@ -1672,11 +1672,11 @@ static void band_channel_c(const cb_fast_dw *d, const float *xc, const float *wc
 }
 
 void cb_fast_dw_band(const cb_fast_dw *d, const float *x, float *yb, const cb_fast_epi *e, int i0,
-                     int i1, float *ws) {
+                     int i1, float *ws, int avx2) {
     const int C = d->in.c, kk = d->p.kh * d->p.kw;
     const size_t in_plane = (size_t)d->in.h * d->in.w, band = (size_t)(i1 - i0) * d->out.w;
 #ifdef CB_X86
-    if (cb_fast_use_avx2()) {
+    if (avx2) {
         const dw_inplace_fn fn = d->p.stride_h == 1 ? pick_ip_3x3s1(e) : pick_s2e_3x3(e);
         /* the zero row the kernels read above and below the input (see cb_fast_dw_run) */
         float *zrow = ws + 16;
@@ -1702,6 +1702,7 @@ void cb_fast_dw_band(const cb_fast_dw *d, const float *x, float *yb, const cb_fa
     }
 #else
     (void)ws;
+    (void)avx2;
 #endif
     for (int c = 0; c < C; c++)
         band_channel_c(d, x + (size_t)c * in_plane, d->w + (size_t)c * kk, d->bias[c], e,

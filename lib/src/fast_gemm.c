@@ -1153,7 +1153,7 @@ static void gemm_part(const cb_fast_gemm *g, const kernels *kz, const float *xg,
                                    yg + (size_t)m0 * ldc + n, ldc, first, last, &te0, &ahead);
                         continue;
                     }
-                    kernel_fn kf = nr > 4 ? kz->kern8 : nr == 1 && kz->col1 ? kz->col1 : kz->narrow;
+                    kernel_fn kf = nr > 4 ? kz->kern8 : nr == 1 && col1 ? kz->col1 : kz->narrow;
                     tile_epi te = te0;
                     for (int mp = mb, rows = M - m0; mp < mbe; mp++, rows -= MR, epi_down(&te)) {
                         const int m = mp * MR;
@@ -1198,11 +1198,11 @@ int cb_fast_gemm_band_suits(const cb_fast_gemm *g) {
 }
 
 void cb_fast_gemm_band(const cb_fast_gemm *g, const float *b, int nb, float *y,
-                       const cb_fast_epi *e, float *bp) {
+                       const cb_fast_epi *e, float *bp, int avx2) {
     /* B is the band itself: to the packing, a conv nb columns wide */
     cb_fast_gemm gb = *g;
     gb.N = nb;
-    const kernels kz = pick_kernels(cb_fast_use_avx2());
+    const kernels kz = pick_kernels(avx2);
     gemm_part(&gb, &kz, b, y, g->apack, g->bias, e->res, e->relu_pre, e->relu_post, 0,
               (nb + NR - 1) / NR, 0, (g->M + MR - 1) / MR, k_block(g->K, CB_GEMM_KC_ONE), bp, g->N);
 }

@@ -114,10 +114,11 @@ void cb_fast_gemm_plain(const float *apack, int M, int K, const float *b, int N,
  * calling thread: y = columns [n0, n0 + nb) of the output, from b, those
  * columns of the input as their own K x nb matrix (row stride nb); y and
  * e->res point at column n0 (row stride g->N). bp: cb_fast_gemm_workspace(1)
- * floats. The second half of a depthwise + 1x1 pair run by bands. */
+ * floats; avx2: cb_fast_use_avx2() as the caller read it once per run. The
+ * second half of a depthwise + 1x1 pair run by bands. */
 int cb_fast_gemm_band_suits(const cb_fast_gemm *g);
 void cb_fast_gemm_band(const cb_fast_gemm *g, const float *b, int nb, float *y,
-                       const cb_fast_epi *e, float *bp);
+                       const cb_fast_epi *e, float *bp, int avx2);
 
 /* ---- 3x3 stride-1 convs by Winograd F(2x2, 3x3) (fast_wino.c) ---- */
 /* Whether g (its shape and conv filled in) should run as Winograd. */
@@ -156,11 +157,12 @@ void cb_fast_dw_run(const cb_fast_dw *d, const float *x, float *y, const cb_fast
  * (3x3 on the in-place row kernels, rows a whole number of vectors wide,
  * no input ReLU). cb_fast_dw_band: output rows [i0, i1) of every channel,
  * on the calling thread, into yb laid out [C][i1 - i0][out.w]; e carries
- * no residual; ws: cb_fast_dw_band_workspace(d) floats of scratch. */
+ * no residual; ws: cb_fast_dw_band_workspace(d) floats of scratch; avx2:
+ * as for cb_fast_gemm_band. */
 int cb_fast_dw_band_suits(const cb_fast_dw *d);
 size_t cb_fast_dw_band_workspace(const cb_fast_dw *d);
 void cb_fast_dw_band(const cb_fast_dw *d, const float *x, float *yb, const cb_fast_epi *e, int i0,
-                     int i1, float *ws);
+                     int i1, float *ws, int avx2);
 
 /* ---- the rest (fast_misc.c) ---- */
 size_t cb_fast_pool_workspace(cb_shape in, const cb_pool_params *p); /* floats per thread */

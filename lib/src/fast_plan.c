@@ -738,7 +738,7 @@ static double run_dwpw(cb_fast_plan *p, const step *s, int timed) {
     const cb_fast_epi ed = {d->bias, NULL, s->dw_relu_pre, s->dw_relu_post};
     const float *x = v[s->in], *res = s->in2 >= 0 ? v[s->in2] : NULL;
     float *y = v[s->out];
-    const int threads = p->threads < nbands ? p->threads : nbands;
+    const int threads = p->threads < nbands ? p->threads : nbands, avx2 = cb_fast_use_avx2();
     double t_dw = 0.0, t_pw = 0.0;
 #pragma omp parallel for num_threads(threads) schedule(dynamic, 1) reduction(+ : t_dw, t_pw)
     for (int b = 0; b < nbands; b++) {
@@ -746,10 +746,10 @@ static double run_dwpw(cb_fast_plan *p, const step *s, int timed) {
         const int i0 = b * rows, i1 = i0 + rows < OH ? i0 + rows : OH;
         const size_t col0 = (size_t)i0 * OW;
         const double t0 = timed ? now_seconds() : 0.0;
-        cb_fast_dw_band(d, x, yb, &ed, i0, i1, tw);
+        cb_fast_dw_band(d, x, yb, &ed, i0, i1, tw, avx2);
         const double t1 = timed ? now_seconds() : 0.0;
         const cb_fast_epi eg = {s->gemm.bias, res ? res + col0 : NULL, s->relu_pre, s->relu_post};
-        cb_fast_gemm_band(&s->gemm, yb, (i1 - i0) * OW, y + col0, &eg, bp);
+        cb_fast_gemm_band(&s->gemm, yb, (i1 - i0) * OW, y + col0, &eg, bp, avx2);
         if (timed) {
             t_dw += t1 - t0;
             t_pw += now_seconds() - t1;
