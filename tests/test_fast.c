@@ -645,6 +645,29 @@ static void test_pooling(void **state) {
                         result_free(&r);
                         cb_graph_free(g);
                     }
+    /* planes wide enough for the vector loops (8 outputs a vector, stride 2
+     * read 16 at a time), windows of up to 9 (more operands than one
+     * vector pass combines, CB_COMBINE_MAX = 8), strides 1-3 */
+    static const int ks[] = {2, 3, 4, 5, 9};
+    for (int i = 0; i < 2; i++)
+        for (int ki = 0; ki < 5; ki++)
+            for (int s = 1; s <= 3; s++)
+                for (int maxp = 0; maxp <= 1; maxp++) {
+                    const int k = ks[ki], pad = (ki + s + i) % 2 ? k / 2 : 0;
+                    const cb_shape in = {3, i ? 40 : 17, i ? 50 : 37};
+                    cb_pool_params pp = {k, s, pad};
+                    cb_shape o;
+                    if (cb_pool_check(in, &pp, &o, NULL) != CB_OK) continue;
+                    cb_graph *g = cb_graph_new("pool", in);
+                    if (maxp)
+                        cb_graph_maxpool(g, "pool", 0, k, s, pad);
+                    else
+                        cb_graph_avgpool(g, "pool", 0, k, s, pad);
+                    run_result r =
+                        check_graph(g, 1 + ki % 2, maxp ? "maxpool (wide)" : "avgpool (wide)");
+                    result_free(&r);
+                    cb_graph_free(g);
+                }
     /* a 3x3 average pool runs as a depthwise conv with weights 1/9 (fast_plan.c):
      * also on planes the column sweep (Inception's 35x35) and the row kernels (57x57) take */
     for (int i = 0; i < 4; i++) {
@@ -665,16 +688,24 @@ static void test_pooling(void **state) {
 /* Layers that cannot be fused still run (and run right). */
 static void test_unfused_layers(void **state) {
     (void)state;
-    /* bn and relu straight on the input; add of two computed values */
-    cb_graph *g = cb_graph_new("unfused", (cb_shape){6, 7, 13});
-    int a = cb_graph_bn(g, "bn0", 0);
-    int b = cb_graph_relu(g, "relu0", 0);
-    int c = cb_graph_add(g, "add", a, b);
-    cb_graph_relu(g, "relu1", c);
-    run_result r = check_graph(g, 2, "bn/relu/add on the input");
-    assert_int_equal(r.steps, 3); /* bn, relu, add+relu */
-    result_free(&r);
-    cb_graph_free(g);
+    /* bn and relu straight on the input; add of two computed values; planes
+     * of 1, 7, 32 and 91 values, and 31 channels of 79, around the 32- and
+     * 8-wide loops and their scalar tails; with and without a final relu */
+    static const cb_shape shapes[] = {{6, 7, 13}, {3, 1, 1}, {5, 1, 7}, {2, 4, 8}, {31, 1, 79}};
+    cb_graph *g;
+    run_result r;
+    for (int i = 0; i < 5; i++)
+        for (int relu = 0; relu <= 1; relu++) {
+            g = cb_graph_new("unfused", shapes[i]);
+            int a = cb_graph_bn(g, "bn0", 0);
+            int b = cb_graph_relu(g, "relu0", 0);
+            int c = cb_graph_add(g, "add", a, b);
+            if (relu) cb_graph_relu(g, "relu1", c);
+            r = check_graph(g, 1 + relu, "bn/relu/add on the input");
+            assert_int_equal(r.steps, 3); /* bn, relu, add(+relu) */
+            result_free(&r);
+            cb_graph_free(g);
+        }
 
     /* a conv whose output is read twice keeps it: no folding, bn stands alone */
     g = cb_graph_new("twice", (cb_shape){8, 9, 9});
