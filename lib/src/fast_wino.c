@@ -25,10 +25,12 @@
  * count, so results are bit-identical for any number of threads); per
  * band and thread: transform the band's input into V (8 tiles per vector),
  * run the 16 products into M, transform M into the output with the fused
- * epilogue (bias, ReLU, residual, ReLU). Chosen for 3x3 stride-1 convs
+ * epilogue (bias, ReLU, residual, ReLU); threads share each band, or with
+ * many bands take whole bands each (solo_bands). Chosen for 3x3 stride-1 convs
  * with at least 16 input and output channels and a 14x14 or larger output
  * (cb_fast_wino_suits); CB_WINOGRAD=0 in the environment turns it off.
  */
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -101,9 +103,33 @@ int cb_fast_wino_suits(const cb_fast_gemm *g) {
            g->M >= 16 && g->out.h >= 14 && g->out.w >= 14;
 }
 
+/* How threads share the work: by default all threads work on each band
+ * (three barriers a band), which keeps both busy however few bands there
+ * are; with at least 4 bands per thread, each thread runs whole bands on its
+ * own instead, taking the next free band when done, with V and M of its
+ * own and no barrier. On a shared VM a barrier makes both threads wait
+ * whenever the host preempts either: the VGG block (64 channels at
+ * 112x112, 19 bands) measured 0.90-0.92 of the shared-band time at 2
+ * threads; with 5 bands (64->128 @56x56) solo bands measured 1.07-1.11, and
+ * 1.6 with 2. CB_WINO_SOLO=1 or =0 in the environment forces either (read
+ * once, so that the plan's workspace and the run agree). */
+static int solo_bands(const wgeom *w, int threads) {
+    static atomic_int cached = -2; /* -2 unread, -1 unset, else the forced value */
+    int forced = atomic_load_explicit(&cached, memory_order_relaxed);
+    if (forced == -2) {
+        const char *env = getenv("CB_WINO_SOLO");
+        forced = env && *env ? atoi(env) != 0 : -1;
+        atomic_store_explicit(&cached, forced, memory_order_relaxed);
+    }
+    if (threads <= 1) return 0;
+    return forced >= 0 ? forced : w->nbands >= 4 * threads;
+}
+
 size_t cb_fast_wino_workspace(const cb_fast_gemm *g, int threads) {
     wgeom w = geometry(g);
-    return w.shared + (size_t)(threads > 0 ? threads : 1) * w.per_thread;
+    if (threads < 1) threads = 1;
+    return w.shared * (size_t)(solo_bands(&w, threads) ? threads : 1) +
+           (size_t)threads * w.per_thread;
 }
 
 /* U = G g G^T for one 3x3 filter, U[4i + j]. */
@@ -391,8 +417,25 @@ void cb_fast_wino_run(const cb_fast_gemm *g, const float *x, float *y, const cb_
                       int threads, float *ws) {
     const wgeom w = geometry(g);
     const int avx2 = cb_fast_use_avx2();
-    float *V = ws, *Mo = ws + 16 * w.vstride, *rest = ws + w.shared;
+    const int planned = threads < 1 ? 1 : threads;
     threads = cb_fast_threads_for((double)w.M * w.C * w.TH * w.TW * 16, threads);
+    if (solo_bands(&w, threads)) {
+        float *rest = ws + w.shared * (size_t)planned;
+#pragma omp parallel num_threads(threads)
+        {
+            const int tid = omp_get_thread_num();
+            float *V = ws + w.shared * (size_t)tid, *Mo = V + 16 * w.vstride;
+            float *mine = rest + (size_t)tid * w.per_thread;
+#pragma omp for schedule(dynamic, 1)
+            for (int b = 0; b < w.nbands; b++) {
+                /* a team of one, for band()'s worksharing loops to bind to */
+#pragma omp parallel num_threads(1)
+                band(g, &w, b, x, y, e, V, Mo, mine, avx2);
+            }
+        }
+        return;
+    }
+    float *V = ws, *Mo = ws + 16 * w.vstride, *rest = ws + w.shared;
 #pragma omp parallel num_threads(threads)
     {
         float *mine = rest + (size_t)omp_get_thread_num() * w.per_thread;
