@@ -103,8 +103,10 @@ CB_AVX2 static void copy_row_avx2(float *y, const float *x, int n) {
 
 /* Stride 2: u[i] = op of x[i .. i+k-1] for 16 consecutive i, then the even
  * lanes of u. Computing the odd windows too costs less than first splitting
- * the row into even and odd halves: reading a half back straight after
- * writing it (at an offset of one float) defeats store-to-load forwarding. */
+ * the row into even and odd halves and pooling those at stride 1: reading a
+ * half back straight after writing it (at an offset of one float) defeats
+ * store-to-load forwarding (3x3/2 max pool of 64x112x112: 250 us this way,
+ * 345-360 us split). */
 CB_AVX2 static void pool_row_s2_avx2(const float *x, int n, int k, int is_max, float *y) {
     int j = 0;
     for (; j + 8 <= n; j += 8) {
@@ -115,7 +117,8 @@ CB_AVX2 static void pool_row_s2_avx2(const float *x, int n, int k, int is_max, f
             u0 = is_max ? _mm256_max_ps(u0, q0) : _mm256_add_ps(u0, q0);
             u1 = is_max ? _mm256_max_ps(u1, q1) : _mm256_add_ps(u1, q1);
         }
-        /* lanes are (u0 u2 v0 v2 | u4 u6 v4 v6): put the 64-bit pairs in order */
+        /* the even lanes come out as (u0[0] u0[2] u1[0] u1[2] | u0[4] u0[6] u1[4]
+         * u1[6]): put the 64-bit pairs in order */
         __m256 ev = _mm256_shuffle_ps(u0, u1, _MM_SHUFFLE(2, 0, 2, 0));
         ev = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(ev), 0xD8));
         _mm256_storeu_ps(y + j, ev);
@@ -188,9 +191,7 @@ static void pool_row(const float *pr, int n, int k, int s, int is_max, float *hr
 #endif
     for (int j = 0; j < n; j++) {
         float a = pr[j * s];
-        for (int v = 1; v < k; v++) {
-            a = pool_op(a, pr[j * s + v], is_max);
-        }
+        for (int v = 1; v < k; v++) a = pool_op(a, pr[j * s + v], is_max);
         hr[j] = a;
     }
 }
