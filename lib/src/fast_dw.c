@@ -168,6 +168,16 @@
  *     crossing per row instead of two): 0.99-1.00. Shorter chains (three
  *     sums of three) or the bias in a chain: 0.98-1.02.
  *
+ * Session 11 (convblocks-bench, the two builds alternated, 1 thread, on a
+ * host whose FMA peak is 116 GFLOP/s; the 3x3 stride-1 row kernel then
+ * takes ~6.2 cycles per 8 outputs against the 4.5 of its 9 FMAs, on
+ * 64@112 and 128@56 alike): more independent sums, so as not to lean on
+ * the out-of-order window to overlap consecutive chunks, were all slower
+ * at 64@112 / 128@56 (256@28 takes the sweep, unchanged): the third
+ * kernel row's taps summed apart (chains of 6 FMAs, 8 sums) 1.04-1.05;
+ * two chunks side by side in each pass, 4 rows 1.24-1.26 (16 sums and
+ * weights cannot share 16 registers), 3 rows 1.19-1.22, 2 rows 1.30-1.48.
+ *
  * Other layouts, measured with the tensors already in them (so no
  * conversion counted; session 5, standalone kernels): channels-last (NHWC),
  * 4 output pixels x 8 channels per step with the weights reloaded per
