@@ -175,8 +175,9 @@
  * the out-of-order window to overlap consecutive chunks, were all slower
  * at 64@112 / 128@56 (256@28 takes the sweep, unchanged): the third
  * kernel row's taps summed apart (chains of 6 FMAs, 8 sums) 1.04-1.05;
- * two chunks side by side in each pass, 4 rows 1.24-1.26 (16 sums and
- * weights cannot share 16 registers), 3 rows 1.19-1.22, 2 rows 1.30-1.48.
+ * two chunks side by side in each pass, 4 rows 1.24-1.26 (8 sums, 9
+ * weights and 2 inputs do not fit in 16 registers), 3 rows 1.19-1.22,
+ * 2 rows 1.30-1.48.
  *
  * Other layouts, measured with the tensors already in them (so no
  * conversion counted; session 5, standalone kernels): channels-last (NHWC),
