@@ -173,11 +173,11 @@
  * takes ~6.2 cycles per 8 outputs against the 4.5 of its 9 FMAs, on
  * 64@112 and 128@56 alike): more independent sums, so as not to lean on
  * the out-of-order window to overlap consecutive chunks, were all slower
- * at 64@112 / 128@56 (256@28 takes the sweep, unchanged): the third
- * kernel row's taps summed apart (chains of 6 FMAs, 8 sums) 1.04-1.05;
- * two chunks side by side in each pass, 4 rows 1.24-1.26 (8 sums, 9
- * weights and 2 inputs do not fit in 16 registers), 3 rows 1.19-1.22,
- * 2 rows 1.30-1.48.
+ * (64@112; 128@56; 256@28 takes the sweep): the third kernel row's taps
+ * summed apart (chains of 6 FMAs, 8 sums) 1.04-1.05; 1.05-1.06; two
+ * chunks side by side in each pass, 4 rows 1.25-1.29; 1.08-1.20 (8 sums,
+ * 9 weights and 2 inputs do not fit in 16 registers), 3 rows 1.17-1.20;
+ * 1.16-1.23, 2 rows 1.28-1.42; 1.45-1.49.
  *
  * Other layouts, measured with the tensors already in them (so no
  * conversion counted; session 5, standalone kernels): channels-last (NHWC),
