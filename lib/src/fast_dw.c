@@ -177,7 +177,9 @@
  * summed apart (chains of 6 FMAs, 8 sums) 1.04-1.05; 1.05-1.06; two
  * chunks side by side in each pass, 4 rows 1.25-1.29; 1.08-1.20 (8 sums,
  * 9 weights and 2 inputs do not fit in 16 registers), 3 rows 1.17-1.20;
- * 1.16-1.23, 2 rows 1.28-1.42; 1.45-1.49.
+ * 1.16-1.23, 2 rows 1.28-1.42; 1.45-1.49. Nor is it waiting for its input:
+ * prefetching the next pass's four new input rows (prefetcht0, one or two
+ * passes ahead) measured 1.01-1.03; 1.04-1.07.
  *
  * Other layouts, measured with the tensors already in them (so no
  * conversion counted; session 5, standalone kernels): channels-last (NHWC),
