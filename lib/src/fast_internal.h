@@ -34,6 +34,10 @@ static inline int cb_fast_threads_for(double work, int threads) {
     return threads <= 1 || work < 32768.0 ? 1 : threads;
 }
 
+/* n rounded up to a multiple of 16 floats (64 bytes): workspace parts laid
+ * one after another each start on a cache line. */
+static inline size_t cb_fast_round16(size_t n) { return (n + 15) / 16 * 16; }
+
 /* ---- epilogue ---- */
 typedef struct {
     const float *bias; /* per output channel, or NULL */

@@ -27,6 +27,7 @@
 #include <immintrin.h>
 #define CB_X86 1
 #define CB_AVX2 __attribute__((target("avx2,fma")))
+#define CB_AVX2_INLINE __attribute__((target("avx2,fma"), always_inline)) static inline
 #endif
 
 static int pool_ld(cb_shape in, const cb_pool_params *p) { return in.w + 2 * p->pad + p->k + 8; }
@@ -64,8 +65,6 @@ static void copy_row_c(float *y, const float *x, int n) {
 }
 
 #ifdef CB_X86
-#define CB_AVX2_INLINE __attribute__((target("avx2,fma"), always_inline)) static inline
-
 CB_AVX2_INLINE void combine_row_k(float *y, const float *const *s, int ns, int n, int acc,
                                   const int is_max) {
     int j = 0;
@@ -282,7 +281,6 @@ static void add_row_c(const float *x, const float *z, size_t n, int relu, float 
  * and four independent ones keep both load ports and the store port busy.
  * The ReLU flag is a constant in each instantiation (always_inline), so
  * the loops carry no branch. */
-#define CB_AVX2_INLINE __attribute__((target("avx2,fma"), always_inline)) static inline
 CB_AVX2_INLINE __m256 relu_if(__m256 v, const int relu) {
     return relu ? _mm256_max_ps(v, _mm256_setzero_ps()) : v;
 }
@@ -329,6 +327,28 @@ CB_AVX2 static void add_row_avx2(const float *x, const float *z, size_t n, int r
 }
 #endif
 
+static void affine_row(const float *x, size_t n, float a, float b, int relu, float *y, int avx2) {
+#ifdef CB_X86
+    if (avx2) {
+        affine_row_avx2(x, n, a, b, relu, y);
+        return;
+    }
+#endif
+    (void)avx2;
+    affine_row_c(x, n, a, b, relu, y);
+}
+
+static void add_row(const float *x, const float *z, size_t n, int relu, float *y, int avx2) {
+#ifdef CB_X86
+    if (avx2) {
+        add_row_avx2(x, z, n, relu, y);
+        return;
+    }
+#endif
+    (void)avx2;
+    add_row_c(x, z, n, relu, y);
+}
+
 void cb_fast_affine(const float *x, cb_shape s, const float *scale, const float *shift, int relu,
                     float *y, int threads) {
     const size_t hw = (size_t)s.h * s.w;
@@ -338,15 +358,7 @@ void cb_fast_affine(const float *x, cb_shape s, const float *scale, const float 
     for (int c = 0; c < s.c; c++) {
         const float *xc = x + (size_t)c * hw;
         float *yc = y + (size_t)c * hw;
-        float a = scale ? scale[c] : 1.0f, b = shift ? shift[c] : 0.0f;
-#ifdef CB_X86
-        if (avx2) {
-            affine_row_avx2(xc, hw, a, b, relu, yc);
-            continue;
-        }
-#endif
-        (void)avx2;
-        affine_row_c(xc, hw, a, b, relu, yc);
+        affine_row(xc, hw, scale ? scale[c] : 1.0f, shift ? shift[c] : 0.0f, relu, yc, avx2);
     }
 }
 
@@ -360,13 +372,7 @@ void cb_fast_add(const float *a, const float *b, size_t n, int relu, float *y, i
     {
         int tid = omp_get_thread_num(), nt = omp_get_num_threads();
         size_t lo = CB_CHUNK(n, tid, nt), hi = tid == nt - 1 ? n : CB_CHUNK(n, tid + 1, nt);
-#ifdef CB_X86
-        if (avx2)
-            add_row_avx2(a + lo, b + lo, hi - lo, relu, y + lo);
-        else
-#endif
-            add_row_c(a + lo, b + lo, hi - lo, relu, y + lo);
-        (void)avx2;
+        add_row(a + lo, b + lo, hi - lo, relu, y + lo, avx2);
     }
 }
 

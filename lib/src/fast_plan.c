@@ -398,13 +398,12 @@ static int band_rows(const cb_fast_dw *d, int threads) {
     return r < d->out.h ? r : d->out.h;
 }
 
-static size_t round16(size_t n) { return (n + 15) / 16 * 16; }
-
 /* Floats of workspace per thread of an S_DWPW step: the depthwise kernels'
  * zero row, the band, the 1x1 conv's B buffer (each 64-byte aligned). */
 static size_t dwpw_per_thread(const step *s) {
-    return round16(cb_fast_dw_band_workspace(&s->dw)) +
-           round16((size_t)s->dw.out.c * s->band * s->dw.out.w) + cb_fast_gemm_workspace(1);
+    return cb_fast_round16(cb_fast_dw_band_workspace(&s->dw)) +
+           cb_fast_round16((size_t)s->dw.out.c * s->band * s->dw.out.w) +
+           cb_fast_gemm_workspace(1);
 }
 
 /* Merge each depthwise conv step with the 1x1 conv step right after it,
@@ -725,16 +724,17 @@ void cb_fast_plan_free(cb_fast_plan *p) {
  * block 128->256 @56 0.96-0.98, mobilenet_v1 0.98-1.02: Zen 3's L3 streams
  * the intermediate well enough); at 2 threads the pairs 0.81-1.01, the
  * block 0.87-0.88, mobilenet_v1 0.97-0.99, from the barriers saved and
- * from bands being easier to share out than either conv alone. With timed != 0 it returns the share of the
- * threads' time spent in the depthwise half, so that a profile can still
- * show depthwise and 1x1 convs apart (the report's time-by-layer-type
- * plots compare exactly those); otherwise 1. */
+ * from bands being easier to share out than either conv alone. With
+ * timed != 0 it returns the share of the threads' time spent in the
+ * depthwise half, so that a profile can still show depthwise and 1x1 convs
+ * apart (the report's time-by-layer-type plots compare exactly those);
+ * otherwise 1. */
 static double run_dwpw(cb_fast_plan *p, const step *s, int timed) {
     float *const *v = p->ptr;
     const cb_fast_dw *d = &s->dw;
     const int OH = d->out.h, OW = d->out.w, rows = s->band, nbands = (OH + rows - 1) / rows;
-    const size_t per = dwpw_per_thread(s), zn = round16(cb_fast_dw_band_workspace(d));
-    const size_t bandn = round16((size_t)d->out.c * rows * OW);
+    const size_t per = dwpw_per_thread(s), zn = cb_fast_round16(cb_fast_dw_band_workspace(d));
+    const size_t bandn = cb_fast_round16((size_t)d->out.c * rows * OW);
     const cb_fast_epi ed = {d->bias, NULL, s->dw_relu_pre, s->dw_relu_post};
     const float *x = v[s->in], *res = s->in2 >= 0 ? v[s->in2] : NULL;
     float *y = v[s->out];

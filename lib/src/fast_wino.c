@@ -58,8 +58,6 @@ typedef struct {
 } wgeom;
 
 static int round8(int n) { return (n + 7) / 8 * 8; }
-static size_t round16(size_t n) { return (n + 15) / 16 * 16; }
-
 static wgeom geometry(const cb_fast_gemm *g) {
     wgeom w;
     w.C = g->in.c;
@@ -88,10 +86,11 @@ static wgeom geometry(const cb_fast_gemm *g) {
     /* every part of the workspace starts 64-byte aligned: the kernel's B
      * buffer (last) is read with aligned loads */
     size_t nb = (size_t)bt * w.TW;
-    w.vstride = round16((size_t)w.C * nb);
-    w.mstride = round16((size_t)w.M * nb + 8); /* a last group reads up to 7 tiles past */
+    w.vstride = cb_fast_round16((size_t)w.C * nb);
+    /* a last group reads up to 7 tiles past */
+    w.mstride = cb_fast_round16((size_t)w.M * nb + 8);
     w.shared = 16 * w.vstride + 16 * w.mstride;
-    w.per_thread = round16((size_t)w.prow * w.ldp + (size_t)CB_GEMM_KC * NC_MAX);
+    w.per_thread = cb_fast_round16((size_t)w.prow * w.ldp + (size_t)CB_GEMM_KC * NC_MAX);
     return w;
 }
 
