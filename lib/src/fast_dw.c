@@ -98,9 +98,17 @@
  *   wide (MobileNet's 112x112) takes s2e_3x3 instead: two loads per row
  *   and chunk, split once, and tap 0 made by shifting its three rows' sum by one lane
  *   (session 9: 0.84-0.93 against the loop above, same process, 1 and 2
- *   threads, in L2 and L3). Its variants measured against it: 4 output
- *   rows per pass 1.07-1.14, one chain for taps 1 and 2 instead of two
- *   1.02-1.04, prefetching the input rows 2 to 8 passes ahead 1.09-1.23.
+ *   threads, in L2 and L3). It makes one output row per pass: two rows
+ *   sharing their middle input row's split, as it first did, made gcc
+ *   spill weights and load inputs twice (session 12: one row 0.89-0.94 of
+ *   two, 1 and 2 threads). Its other variants measured against it: 4
+ *   output rows per pass 1.07-1.14, one chain for taps 1 and 2 instead of
+ *   two 1.02-1.04, prefetching the input rows 2 to 8 passes ahead
+ *   1.09-1.23. It is bound by its shuffles, not its FMAs (session 12,
+ *   standalone asm copies, planes in L2): 8.5 cycles per 8 outputs; 5.1
+ *   with no FMAs at all, 6.8 without the 6 vshufps, 7.4 without the two
+ *   permutes; the 9 FMAs alone take 4.5. A hand-scheduled asm copy ran no
+ *   faster than gcc's (9.3 against 8.9 cycles over 64@112).
  *
  *   otherwise: the plane is first copied into a zero-padded scratch plane
  *   (thread-local, L1/L2-resident; applying the fused input ReLU), stored
@@ -180,6 +188,35 @@
  * 1.16-1.23, 2 rows 1.28-1.42; 1.45-1.49. Nor is it waiting for its input:
  * prefetching the next pass's four new input rows (prefetcht0, one or two
  * passes ahead) measured 1.01-1.03; 1.04-1.07.
+ *
+ * Session 12 (64@112 stride 1, 1 thread; same binary where a switch
+ * allowed): where the time goes. Per channel it costs the same with 8 or
+ * 64 channels (2.6-2.7 us), and 2 channels, all in L2, save only ~12%:
+ * standalone asm copies of the 4-row loop take 5.2 cycles per 8 outputs
+ * in L2 and 5.9 over the whole tensor in L3 (the same loop with no loads
+ * 5.0, with no loads or stores 4.75; its 9 FMAs alone are 4.5). So the
+ * loop is within ~15% of its FMAs and the rest is the L3 traffic, which
+ * none of these changed:
+ *   - 6 output rows per pass (9 weights, 6 sums, 1 input: 16 registers):
+ *     in C gcc spills; in asm, with every input vector loaded once (24
+ *     loads and 54 FMAs per pass), 1.04 (128@56: 1.09). Standalone
+ *     asm loops of 1 to 6 rows per pass over the tensor in L3: 8.1, 6.0,
+ *     5.8, 5.9, 5.6, 6.0 cycles per 8 outputs.
+ *   - Software prefetch of the next channel's input plane, spread over the
+ *     passes (prefetcht0, t1, t2; with prefetchw of its output): 1.09-1.28;
+ *     of the next pass's new rows, their first lines 1.01-1.04, whole
+ *     rows 1.06-1.07.
+ *   - The row ends last (each pass left to right, so the input streams in
+ *     address order): 1.04-1.08 in one binary, though two builds
+ *     differing only in it measured 0.97 at 64@112 and 1.04 at 128@56:
+ *     code placement alone moves these loops by ~4%.
+ *   - The output's offset from the input (0 to 3072 bytes, for 4K
+ *     aliasing): no effect. Two channels' passes interleaved: 1.02.
+ *   - Why Winograd F(2,3) does not fit (worked out, not built): along
+ *     columns it needs its 12 transformed weights and 4 sums in registers
+ *     at once, and AVX2 has 16; with the weights in memory the loads per
+ *     output double. Along rows it needs the stride-2 split, whose
+ *     shuffles are what bounds the stride-2 kernel above.
  *
  * Other layouts, measured with the tensors already in them (so no
  * conversion counted; session 5, standalone kernels): channels-last (NHWC),
@@ -965,10 +1002,13 @@ CB_AI void s2e_split(const float *r, __m256 *E, __m256 *O) {
     *O = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(3, 1, 3, 1));
 }
 
-/* Output rows i..i+N-1 (N = 1 or 2) of the whole row, from input rows
- * r[0..2N] (with two, the middle input row is split once for both). */
-CB_AI void s2e_pass(const float *const *r, const __m256 *w, __m256 vb, float *y, const float *q,
-                    int OW, const int N, const int rp, const int hr, const int rq) {
+/* One whole output row from input rows r[0..2]. One row per pass, not
+ * two sharing their middle input row's split: gcc then keeps the 9
+ * weights, 3 sums, the shift's index and the carry in registers, where
+ * with two rows (6 sums, 2 carries) it spilled weights and loaded inputs
+ * twice (session 12: 0.91-0.93 of the two-row pass at 64@112). */
+CB_AI void s2e_row(const float *const *r, const __m256 *w, __m256 vb, float *y, const float *q,
+                   int OW, const int rp, const int hr, const int rq) {
     /* Output q takes z0 of output q - 1. z0's lanes hold outputs
      * 0 1 4 5 2 3 6 7 (the shuffles' order), and so do the sums it is
      * added to; this permute gives lane k the z0 of the output before the
@@ -976,37 +1016,25 @@ CB_AI void s2e_pass(const float *const *r, const __m256 *w, __m256 vb, float *y,
      * chunk's) output 7's: the blend puts the carry there, and the
      * unblended vector is the next chunk's carry. */
     const __m256i shift = _mm256_setr_epi32(7, 0, 5, 2, 1, 4, 3, 6);
-    __m256 carry[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
+    __m256 carry = _mm256_setzero_ps();
     for (int j = 0; j < OW; j += 8) {
-        __m256 z0[2], z1[2], z2[2];
-#pragma GCC unroll 5
-        for (int k = 0; k < 2 * N + 1; k++) {
-            __m256 E, O;
-            s2e_split(r[k] + 2 * j, &E, &O);
+        __m256 z0, z1, z2, E, O;
+        s2e_split(r[0] + 2 * j, &E, &O);
+        z0 = _mm256_mul_ps(w[0], O);
+        z1 = _mm256_mul_ps(w[1], E);
+        z2 = _mm256_mul_ps(w[2], O);
 #pragma GCC unroll 2
-            for (int n = 0; n < N; n++) {
-                const int u = k - 2 * n;
-                if (u < 0 || u > 2) continue;
-                if (u == 0) {
-                    z0[n] = _mm256_mul_ps(w[0], O);
-                    z1[n] = _mm256_mul_ps(w[1], E);
-                    z2[n] = _mm256_mul_ps(w[2], O);
-                } else {
-                    z0[n] = _mm256_fmadd_ps(w[3 * u], O, z0[n]);
-                    z1[n] = _mm256_fmadd_ps(w[3 * u + 1], E, z1[n]);
-                    z2[n] = _mm256_fmadd_ps(w[3 * u + 2], O, z2[n]);
-                }
-            }
+        for (int u = 1; u < 3; u++) {
+            s2e_split(r[u] + 2 * j, &E, &O);
+            z0 = _mm256_fmadd_ps(w[3 * u], O, z0);
+            z1 = _mm256_fmadd_ps(w[3 * u + 1], E, z1);
+            z2 = _mm256_fmadd_ps(w[3 * u + 2], O, z2);
         }
-#pragma GCC unroll 2
-        for (int n = 0; n < N; n++) {
-            const __m256 s = _mm256_permutevar8x32_ps(z0[n], shift);
-            const __m256 z0s = _mm256_blend_ps(s, carry[n], 0x01);
-            const __m256 v = _mm256_add_ps(_mm256_add_ps(z1[n], z2[n]), z0s);
-            carry[n] = s;
-            store8c(y + (size_t)n * OW + j, perm_out(v), vb, hr ? q + (size_t)n * OW + j : NULL,
-                    8, 0, rp, hr, rq);
-        }
+        const __m256 s = _mm256_permutevar8x32_ps(z0, shift);
+        const __m256 z0s = _mm256_blend_ps(s, carry, 0x01);
+        const __m256 v = _mm256_add_ps(_mm256_add_ps(z1, z2), z0s);
+        carry = s;
+        store8c(y + j, perm_out(v), vb, hr ? q + j : NULL, 8, 0, rp, hr, rq);
     }
 }
 
@@ -1027,17 +1055,11 @@ CB_AI void s2e_3x3(const cb_fast_dw *d, const float *xc, const float *zrow, cons
     __m256 w[9];
     for (int t = 0; t < 9; t++) w[t] = _mm256_set1_ps(wc[t]);
     const __m256 vb = _mm256_set1_ps(bias);
-    for (int i = i0; i < i1; i += 2) {
-        const int N = i + 2 <= i1 ? 2 : 1;
-        const float *r[5];
-        for (int k = 0; k < 2 * N + 1; k++) r[k] = in_row(xc, 2 * i - 1 + k, H, W, zrow);
-        float *y = yc + (size_t)(i - i0) * OW;
-        const float *q = hr ? resc + (size_t)(i - i0) * OW : NULL;
-        /* two calls, so that N is a constant in each and the passes unroll */
-        if (N == 2)
-            s2e_pass(r, w, vb, y, q, OW, 2, rp, hr, rq);
-        else
-            s2e_pass(r, w, vb, y, q, OW, 1, rp, hr, rq);
+    for (int i = i0; i < i1; i++) {
+        const float *r[3];
+        for (int k = 0; k < 3; k++) r[k] = in_row(xc, 2 * i - 1 + k, H, W, zrow);
+        s2e_row(r, w, vb, yc + (size_t)(i - i0) * OW, hr ? resc + (size_t)(i - i0) * OW : NULL, OW,
+                rp, hr, rq);
     }
 }
 
