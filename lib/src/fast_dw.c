@@ -211,6 +211,12 @@
  *     differing only in it measured 0.97 at 64@112 and 1.04 at 128@56:
  *     code placement alone moves these loops by ~4%. The row ends and the
  *     interior as one loop, a branch picking each chunk's loads: 1.23.
+ *   - Interior passes taking their six rows as a base and a stride,
+ *     skipping ip_pass_s1's per-row checks (where gcc spills): 0.95 at
+ *     128@56 and 0.97 at 64@112 against the old loop in the same binary,
+ *     but 1.00 against a build without it. A switch inside one binary
+ *     changes the code it switches between: only separate builds, run
+ *     alternately, compare these loops fairly.
  *   - The output's offset from the input (0 to 3072 bytes, for 4K
  *     aliasing): no effect. Two channels' passes interleaved: 1.02.
  *   - Why Winograd F(2,3) does not fit (worked out, not built): along
