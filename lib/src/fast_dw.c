@@ -210,7 +210,8 @@
  *     address order): 1.04-1.08 in one binary, though two builds
  *     differing only in it measured 0.97 at 64@112 and 1.04 at 128@56:
  *     code placement alone moves these loops by ~4%. The row ends and the
- *     interior as one loop, a branch picking each chunk's loads: 1.23.
+ *     interior as one loop, a branch picking each chunk's loads: 1.23
+ *     (one binary).
  *   - Interior passes taking their six rows as a base and a stride,
  *     skipping ip_pass_s1's per-row checks (where gcc spills): 0.95 at
  *     128@56 and 0.97 at 64@112 against the old loop in the same binary,
