@@ -1014,7 +1014,8 @@ CB_AI void s2e_split(const float *r, __m256 *E, __m256 *O) {
  * two sharing their middle input row's split: gcc then keeps the 9
  * weights, 3 sums, the shift's index and the carry in registers, where
  * with two rows (6 sums, 2 carries) it spilled weights and loaded inputs
- * twice (session 12: 0.91-0.93 of the two-row pass at 64@112). */
+ * twice (session 12: 0.89-0.94 of the two-row pass at 64@112, 1 and 2
+ * threads). */
 CB_AI void s2e_row(const float *const *r, const __m256 *w, __m256 vb, float *y, const float *q,
                    int OW, const int rp, const int hr, const int rq) {
     /* Output q takes z0 of output q - 1. z0's lanes hold outputs

@@ -60,6 +60,15 @@ static void combine_row_c(float *y, const float *const *s, int ns, int n, int is
     }
 }
 
+/* hr[j] = op of pr[j*s + v] over v < k, for j0 <= j < n */
+static void pool_row_c(const float *pr, int j0, int n, int k, int s, int is_max, float *hr) {
+    for (int j = j0; j < n; j++) {
+        float a = pr[j * s];
+        for (int v = 1; v < k; v++) a = pool_op(a, pr[j * s + v], is_max);
+        hr[j] = a;
+    }
+}
+
 static void copy_row_c(float *y, const float *x, int n) {
     for (int j = 0; j < n; j++) y[j] = x[j];
 }
@@ -122,11 +131,7 @@ CB_AVX2 static void pool_row_s2_avx2(const float *x, int n, int k, int is_max, f
         ev = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(ev), 0xD8));
         _mm256_storeu_ps(y + j, ev);
     }
-    for (; j < n; j++) {
-        float a = x[2 * j];
-        for (int v = 1; v < k; v++) a = pool_op(a, x[2 * j + v], is_max);
-        y[j] = a;
-    }
+    pool_row_c(x, j, n, k, 2, is_max, y);
 }
 #endif
 
@@ -188,11 +193,7 @@ static void pool_row(const float *pr, int n, int k, int s, int is_max, float *hr
         return;
     }
 #endif
-    for (int j = 0; j < n; j++) {
-        float a = pr[j * s];
-        for (int v = 1; v < k; v++) a = pool_op(a, pr[j * s + v], is_max);
-        hr[j] = a;
-    }
+    pool_row_c(pr, 0, n, k, s, is_max, hr);
 }
 
 static void pool(const float *x, cb_shape in, const cb_pool_params *p, cb_shape out, float *y,

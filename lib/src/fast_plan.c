@@ -386,9 +386,9 @@ out:
  * output (C x rows x OW floats) stays under CB_DWPW_BAND_BYTES, so that
  * it, its packed copy and the 1x1 conv's weights stay in L2 (512 KB here)
  * from being written to being read; and each thread gets about 4 bands,
- * which dynamic hand-out evens out. Even, so that the stride-2 kernel's
- * two-row passes line up and (OW being a multiple of 8) a band is whole
- * 16-column panels; from 4 on a multiple of 4, the stride-1 kernel's pass. */
+ * which dynamic hand-out evens out. Even, so that (OW being a multiple of
+ * 8) a band is whole 16-column panels of the 1x1 conv's B; from 4 on a
+ * multiple of 4, the stride-1 depthwise kernel's pass. */
 static int band_rows(const cb_fast_dw *d, int threads) {
     const size_t row = (size_t)d->out.c * d->out.w * sizeof(float);
     int r = (int)(CB_DWPW_BAND_BYTES / row);
