@@ -351,7 +351,7 @@ static void dw_path_case(int c, int h, int w, cb_conv_params p, int mode, int th
     if (relu_pre) v = cb_graph_relu(g, "r1", v);
     if (add) v = cb_graph_add(g, "add", v, skip);
     if (relu_post) cb_graph_relu(g, "r2", v);
-    static const char *const paths[] = {"blocked", "rows", "sweep", NULL};
+    static const char *const paths[] = {"blocked", "rows", "sweep", "wino", NULL};
     enum { NPATHS = sizeof paths / sizeof paths[0] };
     run_result r[NPATHS];
     for (int k = 0; k < NPATHS; k++) {
@@ -885,7 +885,21 @@ static void test_options_and_dispatch(void **state) {
         assert_string_equal(cb_fast_isa(), "portable");
     } else {
         assert_false(cb_fast_portable_forced());
+        const char *want = !cb_fast_cpu_has_avx2()                             ? "portable"
+                           : cb_fast_cpu_has_avx512() && !cb_fast_avx2_forced() ? "avx512vl+avx2+fma"
+                                                                                : "avx2+fma";
+        assert_string_equal(cb_fast_isa(), want);
+        /* CB_FORCE_AVX2 caps the kernels at AVX2, whatever the CPU has */
+        const char *a = getenv("CB_FORCE_AVX2");
+        char *saved = a ? strdup(a) : NULL;
+        setenv("CB_FORCE_AVX2", "1", 1);
+        assert_true(cb_fast_avx2_forced());
         assert_string_equal(cb_fast_isa(), cb_fast_cpu_has_avx2() ? "avx2+fma" : "portable");
+        if (saved) {
+            setenv("CB_FORCE_AVX2", saved, 1);
+            free(saved);
+        } else
+            unsetenv("CB_FORCE_AVX2");
     }
     /* bad options are refused with a message */
     cb_graph *g = cb_graph_new("opt", (cb_shape){2, 2, 2});
@@ -901,8 +915,9 @@ static void test_options_and_dispatch(void **state) {
 }
 
 int main(void) {
-    const char *env = getenv("CB_FORCE_PORTABLE");
-    printf("# fast kernels: %s%s\n", cb_fast_isa(), env ? " (CB_FORCE_PORTABLE set)" : "");
+    const char *env = getenv("CB_FORCE_PORTABLE"), *env2 = getenv("CB_FORCE_AVX2");
+    printf("# fast kernels: %s%s%s\n", cb_fast_isa(), env ? " (CB_FORCE_PORTABLE set)" : "",
+           env2 ? " (CB_FORCE_AVX2 set)" : "");
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_checker_catches_one_bad_value),
         cmocka_unit_test(test_options_and_dispatch),

@@ -226,6 +226,24 @@
  *     output double. Along rows it needs the stride-2 split, whose
  *     shuffles are what bounds the stride-2 kernel above.
  *
+ * Session 13 (convblocks-bench, separate builds alternated, 1 thread;
+ * 64@112 175 us, 128@56 90 us as the code stands): where the rest goes.
+ *   - Not the row ends, though perf puts ~23% of the samples in their code
+ *     at 64@112 (the interior loop 73%): a timing-only build that skips
+ *     them (wrong results) runs 0.83 at 64@112, where they are 2 chunks
+ *     of 14, and 0.77 at 128@56, 2 of 7. So a row-end chunk costs 1.0-1.2
+ *     interior chunks at 112 wide and less at 56; the samples are the
+ *     stalls of each pass's first touch of its new rows.
+ *   - Not bandwidth either: a plain AVX copy of the 3.2 MB input to the
+ *     3.2 MB output takes 66 us here, reading it alone 41, writing 32.
+ *     The loop alone, in L2, would take ~145 us; the layer takes ~175,
+ *     so ~30 us is memory time the loop fails to overlap.
+ *   - Non-temporal stores for the output (skipping the read for
+ *     ownership): 1.11 at 64@112, 1.41 at 128@56, since the lines then
+ *     go to DRAM. rep stosb does not skip that read here (writing 3.2 MB
+ *     takes 32 us either way), so a scratch row copied out with it
+ *     cannot either.
+ *
  * Other layouts, measured with the tensors already in them (so no
  * conversion counted; session 5, standalone kernels): channels-last (NHWC),
  * 4 output pixels x 8 channels per step with the weights reloaded per
@@ -1072,6 +1090,196 @@ CB_AI void s2e_3x3(const cb_fast_dw *d, const float *xc, const float *zrow, cons
     }
 }
 
+/* ---------------------------------------------------------------- Winograd F(2,3) down the columns (AVX-512VL) */
+
+/* 3x3, stride 1, padding 1, on CPUs with AVX-512VL (AMD Zen 4 here), for
+ * rows wider than the column sweep takes. Two output rows at a time by
+ * Winograd's F(2,3) along the columns: with input rows d0..d3 and the
+ * kernel's rows g0, g1, g2 (each a 3-tap filter along the row),
+ *
+ *   out[i]   = g0*d0 + g1*d1 + g2*d2 = M0 + M1 + M2
+ *   out[i+1] = g0*d1 + g1*d2 + g2*d3 = M1 - M2 - M3
+ *
+ * where, each a 3-tap filter along the row (* below),
+ *   M0 = g0 * (d0 - d2)                 M1 = (g0 + g1 + g2)/2 * (d1 + d2)
+ *   M2 = (g0 - g1 + g2)/2 * (d2 - d1)   M3 = g2 * (d1 - d3).
+ *
+ * So two output vectors cost 12 FMAs instead of 18, and 4 loads: each
+ * chunk of the four input rows is loaded once and transformed (4 adds);
+ * the taps left and right of it are the transformed chunk shifted by one
+ * lane, made from it and its neighbour with VALIGND (8 per pair of
+ * outputs) instead of reloading. The rows' ends need no code of their
+ * own: the chunk before the first and after the last are zero (the
+ * padding), and a last chunk of fewer than 8 columns loads and stores
+ * with an AVX-512 lane mask, which is cheap (AVX2's VMASKMOVPS is not).
+ * The weights (12 transformed) and three chunks of transformed rows (12)
+ * need AVX-512's 32 vector registers; with AVX2's 16 this does not fit
+ * (session 12).
+ *
+ * What bounds it (session 13, this Zen 4, standalone copies and
+ * instruction mixes): VALIGND issues on one FMA pipe and one FADD pipe,
+ * so the 8 shifts take FMA slots; a pass costs ~9.8 cycles per pair of
+ * output vectors in L2 (the direct 4-row kernel: ~10.4, its 18 FMAs alone
+ * 9), and only ~3% more over a whole 64@112 tensor in L3 (the direct
+ * kernel: ~13%): it reads each input vector once, from 4 streams instead
+ * of 6. Written for balance instead (two transforms as FMAs with 1.0,
+ * the output adds folded into the M0 and M3 chains) it measured 1.08:
+ * longer chains. */
+#define CB_AI512 __attribute__((target("avx2,fma,avx512f,avx512vl"), always_inline)) static inline
+
+/* The four transformed rows at column n (masked: only the lanes in m, the
+ * rest zero; m comes from the row's length, so no load leaves the row). */
+typedef struct {
+    __m256 v[4];
+} wino_rows;
+
+CB_AI512 wino_rows wino_t(const float *const *d, int n, __mmask8 m, const int masked) {
+    __m256 r0, r1, r2, r3;
+    if (masked) {
+        r0 = _mm256_maskz_loadu_ps(m, d[0] + n), r1 = _mm256_maskz_loadu_ps(m, d[1] + n);
+        r2 = _mm256_maskz_loadu_ps(m, d[2] + n), r3 = _mm256_maskz_loadu_ps(m, d[3] + n);
+    } else {
+        r0 = _mm256_loadu_ps(d[0] + n), r1 = _mm256_loadu_ps(d[1] + n);
+        r2 = _mm256_loadu_ps(d[2] + n), r3 = _mm256_loadu_ps(d[3] + n);
+    }
+    return (wino_rows){{_mm256_sub_ps(r0, r2), _mm256_add_ps(r1, r2), _mm256_sub_ps(r2, r1),
+                        _mm256_sub_ps(r1, r3)}};
+}
+
+/* [p7, c0..c6] and [c1..c7, n0]: the chunk's left and right taps. */
+CB_AI512 __m256 wino_left(__m256 c, __m256 p) {
+    return _mm256_castsi256_ps(
+        _mm256_alignr_epi32(_mm256_castps_si256(c), _mm256_castps_si256(p), 7));
+}
+CB_AI512 __m256 wino_right(__m256 n, __m256 c) {
+    return _mm256_castsi256_ps(
+        _mm256_alignr_epi32(_mm256_castps_si256(n), _mm256_castps_si256(c), 1));
+}
+
+/* M_k = G[k][0] * left + G[k][1] * centre + G[k][2] * right, from the chunk
+ * before (P), this one (C) and the next (N); the bias rides in M1, which
+ * both outputs take with a plus sign. */
+CB_AI512 void wino_chunk(const __m256 *G, __m256 vb, wino_rows Pr, wino_rows Cr, wino_rows Nr,
+                         __m256 *o0, __m256 *o1) {
+    const __m256 *P = Pr.v, *C = Cr.v, *N = Nr.v;
+    __m256 M1 = _mm256_fmadd_ps(G[3], wino_left(C[1], P[1]), vb);
+    M1 = _mm256_fmadd_ps(G[4], C[1], M1);
+    M1 = _mm256_fmadd_ps(G[5], wino_right(N[1], C[1]), M1);
+    __m256 M2 = _mm256_mul_ps(G[6], wino_left(C[2], P[2]));
+    M2 = _mm256_fmadd_ps(G[7], C[2], M2);
+    M2 = _mm256_fmadd_ps(G[8], wino_right(N[2], C[2]), M2);
+    __m256 M0 = _mm256_mul_ps(G[0], wino_left(C[0], P[0]));
+    M0 = _mm256_fmadd_ps(G[1], C[0], M0);
+    M0 = _mm256_fmadd_ps(G[2], wino_right(N[0], C[0]), M0);
+    __m256 M3 = _mm256_mul_ps(G[9], wino_left(C[3], P[3]));
+    M3 = _mm256_fmadd_ps(G[10], C[3], M3);
+    M3 = _mm256_fmadd_ps(G[11], wino_right(N[3], C[3]), M3);
+    *o0 = _mm256_add_ps(_mm256_add_ps(M1, M2), M0);
+    *o1 = _mm256_sub_ps(_mm256_sub_ps(M1, M2), M3);
+}
+
+/* Epilogue and store of one output vector (masked: only the lanes in m). */
+CB_AI512 void wino_store(float *y, const float *q, __m256 v, __mmask8 m, const int masked,
+                         const int rp, const int hr, const int rq) {
+    const __m256 zero = _mm256_setzero_ps();
+    if (rp) v = _mm256_max_ps(v, zero);
+    if (hr) v = _mm256_add_ps(v, masked ? _mm256_maskz_loadu_ps(m, q) : _mm256_loadu_ps(q));
+    if (rq) v = _mm256_max_ps(v, zero);
+    if (masked)
+        _mm256_mask_storeu_ps(y, m, v);
+    else
+        _mm256_storeu_ps(y, v);
+}
+
+/* Output rows y0 and, when `two`, y1 (q0, q1: their residual rows) of
+ * width W from input rows d[0..3]. */
+CB_AI512 void wino_pair(const float *const *d, const __m256 *G, __m256 vb, int W, float *y0,
+                        float *y1, const float *q0, const float *q1, const int two, const int rp,
+                        const int hr, const int rq) {
+    const int full = W / 8, rem = W % 8;
+    const __mmask8 m = (__mmask8)((1u << rem) - 1u);
+    const __m256 z = _mm256_setzero_ps();
+    const wino_rows zero = {{z, z, z, z}}; /* the padding around the row */
+    wino_rows P = zero, C = full > 0 ? wino_t(d, 0, m, 0) : wino_t(d, 0, m, 1), N;
+    __m256 o0, o1;
+    int j = 0;
+    /* three chunks per step, so that the three sets of transformed rows
+     * trade roles without register copies (with them, the loop is ~30%
+     * moves and leaves two weights on the stack) */
+    for (; j + 24 < full * 8; j += 24) {
+        N = wino_t(d, j + 8, m, 0);
+        wino_chunk(G, vb, P, C, N, &o0, &o1);
+        wino_store(y0 + j, hr ? q0 + j : NULL, o0, m, 0, rp, hr, rq);
+        if (two) wino_store(y1 + j, hr ? q1 + j : NULL, o1, m, 0, rp, hr, rq);
+        P = wino_t(d, j + 16, m, 0);
+        wino_chunk(G, vb, C, N, P, &o0, &o1);
+        wino_store(y0 + j + 8, hr ? q0 + j + 8 : NULL, o0, m, 0, rp, hr, rq);
+        if (two) wino_store(y1 + j + 8, hr ? q1 + j + 8 : NULL, o1, m, 0, rp, hr, rq);
+        C = wino_t(d, j + 24, m, 0);
+        wino_chunk(G, vb, N, P, C, &o0, &o1);
+        wino_store(y0 + j + 16, hr ? q0 + j + 16 : NULL, o0, m, 0, rp, hr, rq);
+        if (two) wino_store(y1 + j + 16, hr ? q1 + j + 16 : NULL, o1, m, 0, rp, hr, rq);
+    }
+    for (; j + 8 < full * 8; j += 8) {
+        N = wino_t(d, j + 8, m, 0);
+        wino_chunk(G, vb, P, C, N, &o0, &o1);
+        wino_store(y0 + j, hr ? q0 + j : NULL, o0, m, 0, rp, hr, rq);
+        if (two) wino_store(y1 + j, hr ? q1 + j : NULL, o1, m, 0, rp, hr, rq);
+        P = C, C = N;
+    }
+    if (rem && full > 0) { /* a whole chunk whose next one is the row's masked last */
+        N = wino_t(d, j + 8, m, 1);
+        wino_chunk(G, vb, P, C, N, &o0, &o1);
+        wino_store(y0 + j, hr ? q0 + j : NULL, o0, m, 0, rp, hr, rq);
+        if (two) wino_store(y1 + j, hr ? q1 + j : NULL, o1, m, 0, rp, hr, rq);
+        P = C, C = N;
+        j += 8;
+    }
+    wino_chunk(G, vb, P, C, zero, &o0, &o1);
+    wino_store(y0 + j, hr ? q0 + j : NULL, o0, m, rem != 0, rp, hr, rq);
+    if (two) wino_store(y1 + j, hr ? q1 + j : NULL, o1, m, rem != 0, rp, hr, rq);
+}
+
+/* Whether the Winograd kernel can run d: 3x3, stride 1 and padding 1 both
+ * ways, no fused input ReLU (any width and height). */
+static int wino_applies(const cb_fast_dw *d) {
+    const cb_conv_params *p = &d->p;
+    return p->kh == 3 && p->kw == 3 && p->stride_h == 1 && p->stride_w == 1 && p->pad_h == 1 &&
+           p->pad_w == 1 && !d->in_relu;
+}
+
+/* One channel, output rows [i0, i1) (yc and resc: its row i0); ends is
+ * unused (no load leaves the row). */
+CB_AI512 void wino_3x3s1(const cb_fast_dw *d, const float *xc, const float *zrow, const float *wc,
+                         float bias, const float *resc, float *yc, int ends, int i0, int i1,
+                         const int rp, const int hr, const int rq) {
+    (void)ends;
+    const int H = d->in.h, W = d->in.w;
+    __m256 G[12];
+    for (int v = 0; v < 3; v++) {
+        const float g0 = wc[v], g1 = wc[3 + v], g2 = wc[6 + v];
+        G[v] = _mm256_set1_ps(g0);
+        G[3 + v] = _mm256_set1_ps(0.5f * (g0 + g1 + g2));
+        G[6 + v] = _mm256_set1_ps(0.5f * (g0 - g1 + g2));
+        G[9 + v] = _mm256_set1_ps(g2);
+    }
+    const __m256 vb = _mm256_set1_ps(bias);
+    int i = i0;
+    for (; i + 2 <= i1; i += 2) {
+        const float *r[4];
+        for (int k = 0; k < 4; k++) r[k] = in_row(xc, i - 1 + k, H, W, zrow);
+        float *y = yc + (size_t)(i - i0) * W;
+        const float *q = hr ? resc + (size_t)(i - i0) * W : NULL;
+        wino_pair(r, G, vb, W, y, y + W, q, hr ? q + W : NULL, 1, rp, hr, rq);
+    }
+    if (i < i1) {
+        const float *r[4];
+        for (int k = 0; k < 4; k++) r[k] = in_row(xc, i - 1 + k, H, W, zrow);
+        wino_pair(r, G, vb, W, yc + (size_t)(i - i0) * W, NULL,
+                  hr ? resc + (size_t)(i - i0) * W : NULL, NULL, 0, rp, hr, rq);
+    }
+}
+
 /* One channel's output rows [i0, i1) (yc and resc: its row i0) */
 typedef void (*dw_inplace_fn)(const cb_fast_dw *, const float *, const float *, const float *,
                               float, const float *, float *, int, int, int);
@@ -1102,6 +1310,14 @@ CB_EPI_VARIANTS(CB_IP_VARIANT, dw_inplace_fn, ip_3x3s1)
 CB_EPI_VARIANTS(CB_IP_VARIANT, dw_inplace_fn, ip_3x3s2)
 CB_EPI_VARIANTS(CB_IP_VARIANT, dw_inplace_fn, s2e_3x3)
 #undef CB_IP_VARIANT
+#define CB_IP512_VARIANT(body, rp, hr, rq)                                                        \
+    __attribute__((target("avx2,fma,avx512f,avx512vl"))) static void body##_##rp##hr##rq(         \
+        const cb_fast_dw *d, const float *xc, const float *zrow, const float *wc, float bias,     \
+        const float *resc, float *yc, int ends, int i0, int i1) {                                 \
+        body(d, xc, zrow, wc, bias, resc, yc, ends, i0, i1, rp, hr, rq);                          \
+    }
+CB_EPI_VARIANTS(CB_IP512_VARIANT, dw_inplace_fn, wino_3x3s1)
+#undef CB_IP512_VARIANT
 
 typedef void (*dw_channel_fn)(const cb_fast_dw *, plane_geom, const float *, const float *, float,
                               const float *, float *);
@@ -1558,6 +1774,18 @@ static int use_blocked(const cb_fast_dw *d) {
     if (f && strcmp(f, "rows") == 0) return 0;
     return d->out.w <= CB_DW_BLOCKED_MAX_OW;
 }
+
+/* Whether the AVX-512 Winograd kernel runs d: CB_DW_PATH=wino forces it
+ * where it applies (and the CPU has AVX-512VL), any other path rules it
+ * out; otherwise it takes the rows the row kernels would (wider than the
+ * sweep's and the blocked path's): 64@112 0.80 and 128@56 0.80 of the
+ * AVX2 row kernel, session 13. */
+static int wino_chosen(const cb_fast_dw *d) {
+    if (!wino_applies(d) || !cb_fast_use_avx512()) return 0;
+    const char *f = getenv("CB_DW_PATH");
+    if (f && *f) return strcmp(f, "wino") == 0;
+    return !d->sweep && d->out.w > CB_DW_BLOCKED_MAX_OW;
+}
 #endif
 
 void cb_fast_dw_run(const cb_fast_dw *d, const float *x, float *y, const cb_fast_epi *e,
@@ -1581,6 +1809,21 @@ void cb_fast_dw_run(const cb_fast_dw *d, const float *x, float *y, const cb_fast
             fn(d, x + (size_t)c * in_plane, d->w + (size_t)c * 9, d->bias[c],
                e->res ? e->res + (size_t)c * out_plane : NULL, y + (size_t)c * out_plane,
                (c == C - 1) | (c == 0) << 1);
+        return;
+    }
+    if (avx2 && wino_chosen(d)) {
+        const dw_inplace_fn fn = pick_wino_3x3s1(e);
+#pragma omp parallel num_threads(threads)
+        {
+            /* the zero row above and below the plane */
+            float *zrow = ws + (size_t)omp_get_thread_num() * per_thread + 16;
+            memset(zrow - 16, 0, sizeof(float) * ((size_t)d->in.w + 48));
+#pragma omp for schedule(dynamic, 4)
+            for (int c = 0; c < C; c++)
+                fn(d, x + (size_t)c * in_plane, zrow, d->w + (size_t)c * 9, d->bias[c],
+                   e->res ? e->res + (size_t)c * out_plane : NULL, y + (size_t)c * out_plane, 0, 0,
+                   d->out.h);
+        }
         return;
     }
     if (avx2 && use_blocked(d)) {
@@ -1721,7 +1964,9 @@ void cb_fast_dw_band(const cb_fast_dw *d, const float *x, float *yb, const cb_fa
     const size_t in_plane = (size_t)d->in.h * d->in.w, band = (size_t)(i1 - i0) * d->out.w;
 #ifdef CB_X86
     if (avx2) {
-        const dw_inplace_fn fn = d->p.stride_h == 1 ? pick_ip_3x3s1(e) : pick_s2e_3x3(e);
+        const dw_inplace_fn fn = wino_chosen(d)          ? pick_wino_3x3s1(e)
+                                 : d->p.stride_h == 1 ? pick_ip_3x3s1(e)
+                                                      : pick_s2e_3x3(e);
         /* the zero row the kernels read above and below the input (see cb_fast_dw_run) */
         float *zrow = ws + 16;
         memset(ws, 0, sizeof(float) * ((size_t)d->in.w + 48));

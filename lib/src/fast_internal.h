@@ -24,7 +24,8 @@
 #include "convblocks/tensor.h"
 
 /* ---- CPU dispatch (fast_cpu.c) ---- */
-int cb_fast_use_avx2(void); /* AVX2+FMA present and CB_FORCE_PORTABLE not set */
+int cb_fast_use_avx2(void);   /* AVX2+FMA present and CB_FORCE_PORTABLE not set */
+int cb_fast_use_avx512(void); /* that, AVX-512F+VL present and CB_FORCE_AVX2 not set */
 
 /* Threads worth starting for `work` (about one unit per multiply-add or
  * element moved): a parallel region costs microseconds to fork and join,

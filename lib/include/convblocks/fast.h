@@ -55,10 +55,15 @@ int cb_fast_plan_fused(const cb_fast_plan *p);
 
 /* CPU dispatch: AVX2+FMA kernels are used when the CPU has them and the
  * environment variable CB_FORCE_PORTABLE is not set to a non-zero value;
- * otherwise portable C kernels (same results up to float rounding). */
+ * otherwise portable C kernels (same results up to float rounding). Where
+ * the CPU also has AVX-512F+VL, the kernels that gain from it (the 3x3
+ * stride-1 depthwise conv on wide rows) use it unless CB_FORCE_AVX2 is set. */
 int cb_fast_cpu_has_avx2(void);
+int cb_fast_cpu_has_avx512(void);
 int cb_fast_portable_forced(void);
-const char *cb_fast_isa(void);   /* "avx2+fma" or "portable": what runs now (checked per run) */
+int cb_fast_avx2_forced(void);
+/* "avx512vl+avx2+fma", "avx2+fma" or "portable": what runs now (checked per run) */
+const char *cb_fast_isa(void);
 
 #ifdef __cplusplus
 }
