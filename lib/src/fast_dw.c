@@ -74,8 +74,20 @@
  * CB_DW_PATH=sweep, =blocked or =rows in the environment forces one path
  * where it applies (the tests run every case each way).
  *
- * Row kernels (everything else): per channel, 8 outputs (one ymm) at a
- * time along each output row:
+ * Winograd path (3x3, stride 1, padding 1, no input ReLU, rows wider than
+ * the sweep and the blocked path take, on CPUs with AVX-512VL; see
+ * wino_3x3s1): two output rows at a time by Winograd's F(2,3) down the
+ * columns, 12 FMAs per two output vectors where the row kernels below
+ * issue 18, the taps' shifts made in registers (VALIGND) and the row ends
+ * masked. Measured against the AVX2 row kernel (session 13, 1 thread):
+ * 64@112 141-145 us against 175-188, 128@56 75-77 against 90-97; on the
+ * narrower planes the sweep and the blocked path stay ahead (256@28 54
+ * against 48 us, 512@14 35 against 26, 728@19 85 against 67).
+ * CB_DW_PATH=wino forces it where it applies; CB_FORCE_AVX2=1 in the
+ * environment leaves it out (the tests run every case both ways).
+ *
+ * Row kernels (everything else, and the above without AVX-512): per
+ * channel, 8 outputs (one ymm) at a time along each output row:
  *
  *   3x3, no fused input ReLU, horizontal stride 2, or stride 1 with rows of
  *   at least CB_DW_INPLACE_MIN_W: the input is read in place. Rows above or
@@ -122,7 +134,8 @@
  * registers before the single store of each output.
  *
  * How far this is from the FMA peak, and why (session 4, this AMD EPYC
- * Zen 3 VM, standalone copies of the loops on planes in L1/L2): the
+ * VM, then taken for a Zen 3; session 13 read its CPUID: family 25 model
+ * 17, a Zen 4 with AVX-512, standalone copies of the loops on planes in L1/L2): the
  * stride-1 4-row loop runs at 65% of peak with its stores and 74% without
  * them, however its loads are aligned, its chains split or its rows
  * grouped (3 or 4 rows, 1 or 2 chunks per pass all measured the same or
@@ -227,7 +240,9 @@
  *     shuffles are what bounds the stride-2 kernel above.
  *
  * Session 13 (convblocks-bench, separate builds alternated, 1 thread;
- * 64@112 175 us, 128@56 90 us as the code stands): where the rest goes.
+ * 64@112 175 us, 128@56 90 us with the AVX2 row kernel): where the rest
+ * goes, before the Winograd path above made the question moot on this
+ * host.
  *   - Not the row ends, though perf puts ~23% of the samples in their code
  *     at 64@112 (the interior loop 73%): a timing-only build that skips
  *     them (wrong results) runs 0.83 at 64@112, where they are 2 chunks

@@ -721,7 +721,7 @@ void cb_fast_plan_free(cb_fast_plan *p) {
  * no barrier but the last. Measured against the two steps (session 10,
  * same process, interleaved medians): at 1 thread no gain this host's
  * noise lets through (MobileNet's three pairs 0.90-1.07, the mobilenet
- * block 128->256 @56 0.96-0.98, mobilenet_v1 0.98-1.02: Zen 3's L3 streams
+ * block 128->256 @56 0.96-0.98, mobilenet_v1 0.98-1.02: this host's L3 streams
  * the intermediate well enough); at 2 threads the pairs 0.81-1.01, the
  * block 0.87-0.88, mobilenet_v1 0.97-0.99, from the barriers saved and
  * from bands being easier to share out than either conv alone. With
