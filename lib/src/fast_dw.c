@@ -74,15 +74,19 @@
  * CB_DW_PATH=sweep, =blocked or =rows in the environment forces one path
  * where it applies (the tests run every case each way).
  *
- * Winograd path (3x3, stride 1, padding 1, no input ReLU, rows wider than
- * the sweep and the blocked path take, on CPUs with AVX-512VL; see
- * wino_3x3s1): two output rows at a time by Winograd's F(2,3) down the
- * columns, 12 FMAs per two output vectors where the row kernels below
- * issue 18, the taps' shifts made in registers (VALIGND) and the row ends
- * masked. Measured against the AVX2 row kernel (session 13, 1 thread):
- * 64@112 141-145 us against 175-188, 128@56 75-77 against 90-97; on the
- * narrower planes the sweep and the blocked path stay ahead (256@28 54
- * against 48 us, 512@14 35 against 26, 728@19 85 against 67).
+ * Winograd path (3x3, stride 1, padding 1, rows wider than the sweep and
+ * the blocked path take, on CPUs with AVX-512VL; see wino_3x3s1): two
+ * output rows at a time by Winograd's F(2,3) down the columns, 12 FMAs
+ * per two output vectors where the row kernels below issue 18, the taps'
+ * shifts made in registers (VALIGND), the row ends masked, and a fused
+ * input ReLU applied to the loaded rows. Measured against the AVX2 row
+ * kernel (session 13, 1 thread): 64@112 141-145 us against 175-188,
+ * 128@56 75-77 against 90-97; with an input ReLU, Xception's entry-flow
+ * depthwise convs at 74x74 (128 and 256 channels), which the AVX2 path
+ * runs on a padded copy: 0.21 against 0.49 ms and 0.38-0.43 against
+ * 0.62-0.67. On the narrower planes the sweep and the blocked path stay
+ * ahead (256@28 54 against 48 us, 512@14 35 against 26, 728@19 85
+ * against 67).
  * CB_DW_PATH=wino forces it where it applies; CB_FORCE_AVX2=1 in the
  * environment leaves it out (the tests run every case both ways).
  *
@@ -1142,13 +1146,16 @@ CB_AI void s2e_3x3(const cb_fast_dw *d, const float *xc, const float *zrow, cons
  * longer chains. */
 #define CB_AI512 __attribute__((target("avx2,fma,avx512f,avx512vl"), always_inline)) static inline
 
-/* The four transformed rows at column n (masked: only the lanes in m, the
- * rest zero; m comes from the row's length, so no load leaves the row). */
+/* The four transformed input rows of one chunk of columns. */
 typedef struct {
     __m256 v[4];
 } wino_rows;
 
-CB_AI512 wino_rows wino_t(const float *const *d, int n, __mmask8 m, const int masked) {
+/* The four transformed rows at column n (masked: only the lanes in m, the
+ * rest zero; m comes from the row's length, so no load leaves the row;
+ * ri: the conv's fused input ReLU, applied to the rows first). */
+CB_AI512 wino_rows wino_t(const float *const *d, int n, __mmask8 m, const int masked,
+                          const int ri) {
     __m256 r0, r1, r2, r3;
     if (masked) {
         r0 = _mm256_maskz_loadu_ps(m, d[0] + n), r1 = _mm256_maskz_loadu_ps(m, d[1] + n);
@@ -1156,6 +1163,11 @@ CB_AI512 wino_rows wino_t(const float *const *d, int n, __mmask8 m, const int ma
     } else {
         r0 = _mm256_loadu_ps(d[0] + n), r1 = _mm256_loadu_ps(d[1] + n);
         r2 = _mm256_loadu_ps(d[2] + n), r3 = _mm256_loadu_ps(d[3] + n);
+    }
+    if (ri) {
+        const __m256 z = _mm256_setzero_ps();
+        r0 = _mm256_max_ps(r0, z), r1 = _mm256_max_ps(r1, z);
+        r2 = _mm256_max_ps(r2, z), r3 = _mm256_max_ps(r3, z);
     }
     return (wino_rows){{_mm256_sub_ps(r0, r2), _mm256_add_ps(r1, r2), _mm256_sub_ps(r2, r1),
                         _mm256_sub_ps(r1, r3)}};
@@ -1209,41 +1221,41 @@ CB_AI512 void wino_store(float *y, const float *q, __m256 v, __mmask8 m, const i
 /* Output rows y0 and, when `two`, y1 (q0, q1: their residual rows) of
  * width W from input rows d[0..3]. */
 CB_AI512 void wino_pair(const float *const *d, const __m256 *G, __m256 vb, int W, float *y0,
-                        float *y1, const float *q0, const float *q1, const int two, const int rp,
-                        const int hr, const int rq) {
+                        float *y1, const float *q0, const float *q1, const int two, const int ri,
+                        const int rp, const int hr, const int rq) {
     const int full = W / 8, rem = W % 8;
     const __mmask8 m = (__mmask8)((1u << rem) - 1u);
     const __m256 z = _mm256_setzero_ps();
     const wino_rows zero = {{z, z, z, z}}; /* the padding around the row */
-    wino_rows P = zero, C = full > 0 ? wino_t(d, 0, m, 0) : wino_t(d, 0, m, 1), N;
+    wino_rows P = zero, C = full > 0 ? wino_t(d, 0, m, 0, ri) : wino_t(d, 0, m, 1, ri), N;
     __m256 o0, o1;
     int j = 0;
     /* three chunks per step, so that the three sets of transformed rows
      * trade roles without register copies (with them, the loop is ~30%
      * moves and leaves two weights on the stack) */
     for (; j + 24 < full * 8; j += 24) {
-        N = wino_t(d, j + 8, m, 0);
+        N = wino_t(d, j + 8, m, 0, ri);
         wino_chunk(G, vb, P, C, N, &o0, &o1);
         wino_store(y0 + j, hr ? q0 + j : NULL, o0, m, 0, rp, hr, rq);
         if (two) wino_store(y1 + j, hr ? q1 + j : NULL, o1, m, 0, rp, hr, rq);
-        P = wino_t(d, j + 16, m, 0);
+        P = wino_t(d, j + 16, m, 0, ri);
         wino_chunk(G, vb, C, N, P, &o0, &o1);
         wino_store(y0 + j + 8, hr ? q0 + j + 8 : NULL, o0, m, 0, rp, hr, rq);
         if (two) wino_store(y1 + j + 8, hr ? q1 + j + 8 : NULL, o1, m, 0, rp, hr, rq);
-        C = wino_t(d, j + 24, m, 0);
+        C = wino_t(d, j + 24, m, 0, ri);
         wino_chunk(G, vb, N, P, C, &o0, &o1);
         wino_store(y0 + j + 16, hr ? q0 + j + 16 : NULL, o0, m, 0, rp, hr, rq);
         if (two) wino_store(y1 + j + 16, hr ? q1 + j + 16 : NULL, o1, m, 0, rp, hr, rq);
     }
     for (; j + 8 < full * 8; j += 8) {
-        N = wino_t(d, j + 8, m, 0);
+        N = wino_t(d, j + 8, m, 0, ri);
         wino_chunk(G, vb, P, C, N, &o0, &o1);
         wino_store(y0 + j, hr ? q0 + j : NULL, o0, m, 0, rp, hr, rq);
         if (two) wino_store(y1 + j, hr ? q1 + j : NULL, o1, m, 0, rp, hr, rq);
         P = C, C = N;
     }
     if (rem && full > 0) { /* a whole chunk whose next one is the row's masked last */
-        N = wino_t(d, j + 8, m, 1);
+        N = wino_t(d, j + 8, m, 1, ri);
         wino_chunk(G, vb, P, C, N, &o0, &o1);
         wino_store(y0 + j, hr ? q0 + j : NULL, o0, m, 0, rp, hr, rq);
         if (two) wino_store(y1 + j, hr ? q1 + j : NULL, o1, m, 0, rp, hr, rq);
@@ -1256,19 +1268,17 @@ CB_AI512 void wino_pair(const float *const *d, const __m256 *G, __m256 vb, int W
 }
 
 /* Whether the Winograd kernel can run d: 3x3, stride 1 and padding 1 both
- * ways, no fused input ReLU (any width and height). */
+ * ways (any width and height, with or without a fused input ReLU). */
 static int wino_applies(const cb_fast_dw *d) {
     const cb_conv_params *p = &d->p;
     return p->kh == 3 && p->kw == 3 && p->stride_h == 1 && p->stride_w == 1 && p->pad_h == 1 &&
-           p->pad_w == 1 && !d->in_relu;
+           p->pad_w == 1;
 }
 
-/* One channel, output rows [i0, i1) (yc and resc: its row i0); ends is
- * unused (no load leaves the row). */
-CB_AI512 void wino_3x3s1(const cb_fast_dw *d, const float *xc, const float *zrow, const float *wc,
-                         float bias, const float *resc, float *yc, int ends, int i0, int i1,
+/* One channel, output rows [i0, i1) (yc and resc: its row i0). */
+CB_AI512 void wino_plane(const cb_fast_dw *d, const float *xc, const float *zrow, const float *wc,
+                         float bias, const float *resc, float *yc, int i0, int i1, const int ri,
                          const int rp, const int hr, const int rq) {
-    (void)ends;
     const int H = d->in.h, W = d->in.w;
     __m256 G[12];
     for (int v = 0; v < 3; v++) {
@@ -1285,14 +1295,29 @@ CB_AI512 void wino_3x3s1(const cb_fast_dw *d, const float *xc, const float *zrow
         for (int k = 0; k < 4; k++) r[k] = in_row(xc, i - 1 + k, H, W, zrow);
         float *y = yc + (size_t)(i - i0) * W;
         const float *q = hr ? resc + (size_t)(i - i0) * W : NULL;
-        wino_pair(r, G, vb, W, y, y + W, q, hr ? q + W : NULL, 1, rp, hr, rq);
+        wino_pair(r, G, vb, W, y, y + W, q, hr ? q + W : NULL, 1, ri, rp, hr, rq);
     }
     if (i < i1) {
         const float *r[4];
         for (int k = 0; k < 4; k++) r[k] = in_row(xc, i - 1 + k, H, W, zrow);
         wino_pair(r, G, vb, W, yc + (size_t)(i - i0) * W, NULL,
-                  hr ? resc + (size_t)(i - i0) * W : NULL, NULL, 0, rp, hr, rq);
+                  hr ? resc + (size_t)(i - i0) * W : NULL, NULL, 0, ri, rp, hr, rq);
     }
+}
+
+/* The plane without and with the fused input ReLU, in the in-place kernels'
+ * common signature (ends is unused: no load leaves the row). */
+CB_AI512 void wino_3x3s1(const cb_fast_dw *d, const float *xc, const float *zrow, const float *wc,
+                         float bias, const float *resc, float *yc, int ends, int i0, int i1,
+                         const int rp, const int hr, const int rq) {
+    (void)ends;
+    wino_plane(d, xc, zrow, wc, bias, resc, yc, i0, i1, 0, rp, hr, rq);
+}
+CB_AI512 void wino_3x3s1r(const cb_fast_dw *d, const float *xc, const float *zrow, const float *wc,
+                          float bias, const float *resc, float *yc, int ends, int i0, int i1,
+                          const int rp, const int hr, const int rq) {
+    (void)ends;
+    wino_plane(d, xc, zrow, wc, bias, resc, yc, i0, i1, 1, rp, hr, rq);
 }
 
 /* One channel's output rows [i0, i1) (yc and resc: its row i0) */
@@ -1332,6 +1357,7 @@ CB_EPI_VARIANTS(CB_IP_VARIANT, dw_inplace_fn, s2e_3x3)
         body(d, xc, zrow, wc, bias, resc, yc, ends, i0, i1, rp, hr, rq);                          \
     }
 CB_EPI_VARIANTS(CB_IP512_VARIANT, dw_inplace_fn, wino_3x3s1)
+CB_EPI_VARIANTS(CB_IP512_VARIANT, dw_inplace_fn, wino_3x3s1r)
 #undef CB_IP512_VARIANT
 
 typedef void (*dw_channel_fn)(const cb_fast_dw *, plane_geom, const float *, const float *, float,
@@ -1827,7 +1853,7 @@ void cb_fast_dw_run(const cb_fast_dw *d, const float *x, float *y, const cb_fast
         return;
     }
     if (avx2 && wino_chosen(d)) {
-        const dw_inplace_fn fn = pick_wino_3x3s1(e);
+        const dw_inplace_fn fn = d->in_relu ? pick_wino_3x3s1r(e) : pick_wino_3x3s1(e);
 #pragma omp parallel num_threads(threads)
         {
             /* the zero row above and below the plane */
