@@ -1114,12 +1114,13 @@ CB_AI void s2e_3x3(const cb_fast_dw *d, const float *xc, const float *zrow, cons
 /* 3x3, stride 1, padding 1, on CPUs with AVX-512VL (AMD Zen 4 here), for
  * rows wider than the column sweep takes. Two output rows at a time by
  * Winograd's F(2,3) along the columns: with input rows d0..d3 and the
- * kernel's rows g0, g1, g2 (each a 3-tap filter along the row),
+ * kernel's rows g0, g1, g2 (each a 3-tap filter along the row, applied
+ * by * below),
  *
  *   out[i]   = g0*d0 + g1*d1 + g2*d2 = M0 + M1 + M2
  *   out[i+1] = g0*d1 + g1*d2 + g2*d3 = M1 - M2 - M3
  *
- * where, each a 3-tap filter along the row (* below),
+ * where
  *   M0 = g0 * (d0 - d2)                 M1 = (g0 + g1 + g2)/2 * (d1 + d2)
  *   M2 = (g0 - g1 + g2)/2 * (d2 - d1)   M3 = g2 * (d1 - d3).
  *
@@ -1137,9 +1138,9 @@ CB_AI void s2e_3x3(const cb_fast_dw *d, const float *xc, const float *zrow, cons
  *
  * What bounds it (session 13, this Zen 4, standalone copies and
  * instruction mixes): VALIGND issues on one FMA pipe and one FADD pipe,
- * so the 8 shifts take FMA slots; a pass costs ~9.8 cycles per pair of
- * output vectors in L2 (the direct 4-row kernel: ~10.4, its 18 FMAs alone
- * 9), and only ~3% more over a whole 64@112 tensor in L3 (the direct
+ * so the 8 shifts take FMA slots; a pass cost ~9.8 cycles per pair of
+ * output vectors in L2 before the unrolling below took 3% off (the direct
+ * 4-row kernel: ~10.4, its 18 FMAs alone 9), and only ~3% more over a whole 64@112 tensor in L3 (the direct
  * kernel: ~13%): it reads each input vector once, from 4 streams instead
  * of 6. Written for balance instead (two transforms as FMAs with 1.0,
  * the output adds folded into the M0 and M3 chains) it measured 1.08:
