@@ -1219,6 +1219,18 @@ CB_AI512 void wino_store(float *y, const float *q, __m256 v, __mmask8 m, const i
         _mm256_storeu_ps(y, v);
 }
 
+/* The outputs of the chunk at column j (P, C, N: the chunks before, at and
+ * after it) stored to rows y0 and, when `two`, y1 (q0, q1: their residual
+ * rows; masked: only the lanes in m). */
+CB_AI512 void wino_emit(const __m256 *G, __m256 vb, wino_rows P, wino_rows C, wino_rows N, int j,
+                        __mmask8 m, const int masked, float *y0, float *y1, const float *q0,
+                        const float *q1, const int two, const int rp, const int hr, const int rq) {
+    __m256 o0, o1;
+    wino_chunk(G, vb, P, C, N, &o0, &o1);
+    wino_store(y0 + j, hr ? q0 + j : NULL, o0, m, masked, rp, hr, rq);
+    if (two) wino_store(y1 + j, hr ? q1 + j : NULL, o1, m, masked, rp, hr, rq);
+}
+
 /* Output rows y0 and, when `two`, y1 (q0, q1: their residual rows) of
  * width W from input rows d[0..3]. */
 CB_AI512 void wino_pair(const float *const *d, const __m256 *G, __m256 vb, int W, float *y0,
@@ -1229,43 +1241,33 @@ CB_AI512 void wino_pair(const float *const *d, const __m256 *G, __m256 vb, int W
     const __m256 z = _mm256_setzero_ps();
     const wino_rows zero = {{z, z, z, z}}; /* the padding around the row */
     wino_rows P = zero, C = full > 0 ? wino_t(d, 0, m, 0, ri) : wino_t(d, 0, m, 1, ri), N;
-    __m256 o0, o1;
+#define CB_WINO_EMIT(P, C, N, j, masked) \
+    wino_emit(G, vb, P, C, N, j, m, masked, y0, y1, q0, q1, two, rp, hr, rq)
     int j = 0;
     /* three chunks per step, so that the three sets of transformed rows
      * trade roles without register copies (with them, the loop is ~30%
      * moves and leaves two weights on the stack) */
     for (; j + 24 < full * 8; j += 24) {
         N = wino_t(d, j + 8, m, 0, ri);
-        wino_chunk(G, vb, P, C, N, &o0, &o1);
-        wino_store(y0 + j, hr ? q0 + j : NULL, o0, m, 0, rp, hr, rq);
-        if (two) wino_store(y1 + j, hr ? q1 + j : NULL, o1, m, 0, rp, hr, rq);
+        CB_WINO_EMIT(P, C, N, j, 0);
         P = wino_t(d, j + 16, m, 0, ri);
-        wino_chunk(G, vb, C, N, P, &o0, &o1);
-        wino_store(y0 + j + 8, hr ? q0 + j + 8 : NULL, o0, m, 0, rp, hr, rq);
-        if (two) wino_store(y1 + j + 8, hr ? q1 + j + 8 : NULL, o1, m, 0, rp, hr, rq);
+        CB_WINO_EMIT(C, N, P, j + 8, 0);
         C = wino_t(d, j + 24, m, 0, ri);
-        wino_chunk(G, vb, N, P, C, &o0, &o1);
-        wino_store(y0 + j + 16, hr ? q0 + j + 16 : NULL, o0, m, 0, rp, hr, rq);
-        if (two) wino_store(y1 + j + 16, hr ? q1 + j + 16 : NULL, o1, m, 0, rp, hr, rq);
+        CB_WINO_EMIT(N, P, C, j + 16, 0);
     }
     for (; j + 8 < full * 8; j += 8) {
         N = wino_t(d, j + 8, m, 0, ri);
-        wino_chunk(G, vb, P, C, N, &o0, &o1);
-        wino_store(y0 + j, hr ? q0 + j : NULL, o0, m, 0, rp, hr, rq);
-        if (two) wino_store(y1 + j, hr ? q1 + j : NULL, o1, m, 0, rp, hr, rq);
+        CB_WINO_EMIT(P, C, N, j, 0);
         P = C, C = N;
     }
     if (rem && full > 0) { /* a whole chunk whose next one is the row's masked last */
         N = wino_t(d, j + 8, m, 1, ri);
-        wino_chunk(G, vb, P, C, N, &o0, &o1);
-        wino_store(y0 + j, hr ? q0 + j : NULL, o0, m, 0, rp, hr, rq);
-        if (two) wino_store(y1 + j, hr ? q1 + j : NULL, o1, m, 0, rp, hr, rq);
+        CB_WINO_EMIT(P, C, N, j, 0);
         P = C, C = N;
         j += 8;
     }
-    wino_chunk(G, vb, P, C, zero, &o0, &o1);
-    wino_store(y0 + j, hr ? q0 + j : NULL, o0, m, rem != 0, rp, hr, rq);
-    if (two) wino_store(y1 + j, hr ? q1 + j : NULL, o1, m, rem != 0, rp, hr, rq);
+    CB_WINO_EMIT(P, C, zero, j, rem != 0);
+#undef CB_WINO_EMIT
 }
 
 /* Whether the Winograd kernel can run d: 3x3, stride 1 and padding 1 both
@@ -1853,22 +1855,8 @@ void cb_fast_dw_run(const cb_fast_dw *d, const float *x, float *y, const cb_fast
                (c == C - 1) | (c == 0) << 1);
         return;
     }
-    if (avx2 && wino_chosen(d)) {
-        const dw_inplace_fn fn = d->in_relu ? pick_wino_3x3s1r(e) : pick_wino_3x3s1(e);
-#pragma omp parallel num_threads(threads)
-        {
-            /* the zero row above and below the plane */
-            float *zrow = ws + (size_t)omp_get_thread_num() * per_thread + 16;
-            memset(zrow - 16, 0, sizeof(float) * ((size_t)d->in.w + 48));
-#pragma omp for schedule(dynamic, 4)
-            for (int c = 0; c < C; c++)
-                fn(d, x + (size_t)c * in_plane, zrow, d->w + (size_t)c * 9, d->bias[c],
-                   e->res ? e->res + (size_t)c * out_plane : NULL, y + (size_t)c * out_plane, 0, 0,
-                   d->out.h);
-        }
-        return;
-    }
-    if (avx2 && use_blocked(d)) {
+    const int wino = avx2 && wino_chosen(d);
+    if (avx2 && !wino && use_blocked(d)) {
         const dw_blk_fn fn = pick_blk_group(e);
         const int ngroups = (C + 7) / 8;
 #pragma omp parallel num_threads(threads)
@@ -1883,10 +1871,12 @@ void cb_fast_dw_run(const cb_fast_dw *d, const float *x, float *y, const cb_fast
     }
     const int s1 = d->p.stride_w == 1 && d->p.stride_h == 1, s2 = d->p.stride_w == 2;
     const int inplace = s2 || (s1 && d->in.w >= CB_DW_INPLACE_MIN_W);
-    if (avx2 && kh == 3 && kw == 3 && !d->in_relu && inplace) {
-        const dw_inplace_fn fn = s1               ? pick_ip_3x3s1(e)
-                                 : s2e_applies(d) ? pick_s2e_3x3(e)
-                                                  : pick_ip_3x3s2(e);
+    if (wino || (avx2 && kh == 3 && kw == 3 && !d->in_relu && inplace)) {
+        const dw_inplace_fn fn = wino && d->in_relu ? pick_wino_3x3s1r(e)
+                                 : wino             ? pick_wino_3x3s1(e)
+                                 : s1               ? pick_ip_3x3s1(e)
+                                 : s2e_applies(d)   ? pick_s2e_3x3(e)
+                                                    : pick_ip_3x3s2(e);
 #pragma omp parallel num_threads(threads)
         {
             /* loads at the row ends reach up to 8 columns before the zero

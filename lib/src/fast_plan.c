@@ -384,7 +384,7 @@ out:
 
 /* Rows per band of a fused depthwise + 1x1 pair. A band of the depthwise
  * output (C x rows x OW floats) stays under CB_DWPW_BAND_BYTES, so that
- * it, its packed copy and the 1x1 conv's weights stay in L2 (512 KB here)
+ * it, its packed copy and the 1x1 conv's weights stay in L2 (1 MB per core here)
  * from being written to being read; and each thread gets about 4 bands,
  * which dynamic hand-out evens out. Even, so that (OW being a multiple of
  * 8) a band is whole 16-column panels of the 1x1 conv's B; from 4 on a
