@@ -230,6 +230,39 @@ static void test_conv_blocking(void **state) {
         for (int t = 1; t <= 2; t++) conv_case_run(&cases[i], t);
 }
 
+/* A 1x1 conv with at most 256 input channels reads its input in place
+ * instead of packing it (fast_gemm.c inplace_strips); CB_PW_INPLACE=0
+ * packs as before. Widths leaving 0, 1, 4, 9 and 14 columns past the last
+ * whole 16-column strip (those go through the packed kernels), a last
+ * panel of A with 1 to 6 rows (the 4-row kernel up to 4), K from 1 to 256
+ * and 257 (packed), a residual add: both ways, 1 and 2 threads. */
+static void test_pointwise_inplace(void **state) {
+    (void)state;
+    static const struct {
+        int cin, cout, h, w;
+    } cases[] = {{1, 6, 4, 4},     {3, 7, 1, 17},   {7, 10, 4, 5},    {64, 64, 5, 5},
+                 {128, 128, 8, 8}, {256, 29, 3, 16}, {257, 13, 2, 16}, {32, 64, 12, 12},
+                 {16, 11, 2, 15},  {5, 9, 7, 7},     {96, 98, 6, 8}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        for (int packed = 0; packed <= 1; packed++)
+            for (int t = 1; t <= 2; t++) {
+                char what[96];
+                snprintf(what, sizeof what, "1x1 %d->%d %dx%d%s", cases[i].cin, cases[i].cout,
+                         cases[i].h, cases[i].w, packed ? " (CB_PW_INPLACE=0)" : "");
+                if (packed) setenv("CB_PW_INPLACE", "0", 1);
+                cb_graph *g = cb_graph_new("pw", (cb_shape){cases[i].cin, cases[i].h, cases[i].w});
+                int v = cb_graph_bn(g, "bn", cb_graph_conv(g, "pw", 0, cases[i].cout,
+                                                           cb_conv_square(1, 1, 0, 1), false));
+                if (cases[i].cin == cases[i].cout) v = cb_graph_add(g, "add", v, 0);
+                cb_graph_relu(g, "relu", v);
+                run_result r = check_graph(g, t, what);
+                unsetenv("CB_PW_INPLACE");
+                assert_int_equal(r.steps, 1);
+                result_free(&r);
+                cb_graph_free(g);
+            }
+}
+
 /* ---------------------------------------------------------------- depthwise */
 
 static void test_depthwise_sweep(void **state) {
@@ -923,6 +956,7 @@ int main(void) {
         cmocka_unit_test(test_options_and_dispatch),
         cmocka_unit_test(test_conv_sweep),
         cmocka_unit_test(test_conv_blocking),
+        cmocka_unit_test(test_pointwise_inplace),
         cmocka_unit_test(test_depthwise_sweep),
         cmocka_unit_test(test_depthwise_wide),
         cmocka_unit_test(test_depthwise_paths),

@@ -45,11 +45,13 @@
  * fetched into L2 while the current one is in use (in a network a layer's
  * weights are never in cache when it starts; the same for the next block
  * of a 1x1 conv's B source rows measured 0.98-1.05 at 64->128 @56, 256 @28
- * and 728 @19, session 9, and was not kept); and convs with few input
+ * and 728 @19, session 9, and was not kept); convs with few input
  * channels (a network's first conv, K = 27) skip packing altogether, their
- * B read in place from a phase-split copy of the input (rows_run).
+ * B read in place from a phase-split copy of the input (rows_run); and so
+ * do 1x1 convs with K <= 256, whose B is the input itself (inplace_strips).
  */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <omp.h>
@@ -622,6 +624,7 @@ __attribute__((always_inline, target("avx2,fma"))) static inline void kernel4_av
 }
 #undef CB_ROWS4
 
+
 __attribute__((target("avx2,fma"))) static void kernel_col1_avx2(int kc, const float *a,
                                                                  const float *b, float *c,
                                                                  int ldc, int first, int last,
@@ -703,6 +706,82 @@ __attribute__((target("avx2,fma"))) static void kernel_rows_avx2(int kc, const f
     tile_store_avx2(acc, c, ldc, 1, 1, e);
 }
 #undef CB_ROWS_T
+
+/* The 6 x 16 tile (and the 4 x 16 one for a last panel of A with at most
+ * 4 rows) reading B in place: row k of B is 16 floats at b + k*ldb, a 1x1
+ * conv's input rows, so nothing is packed (see inplace_strips). */
+#define CB_ROWS_S(FMAS, ao, addr, addr32)                                                  \
+    "vmovups " addr ", %%ymm0\n\t"                                                         \
+    "vmovups " addr32 ", %%ymm1\n\t"                                                       \
+    FMAS(ao)
+#define CB_K_LOOP_S(FMAS)                                                                  \
+    "test %[k4], %[k4]\n\t"                                                                \
+    "jz 2f\n\t"                                                                            \
+    ".p2align 5\n"                                                                         \
+    "1:\n\t"                                                                               \
+    CB_ROWS_S(FMAS, 0, "(%[b])", "32(%[b])")                                               \
+    CB_ROWS_S(FMAS, 24, "(%[b],%[lb],1)", "32(%[b],%[lb],1)")                              \
+    CB_ROWS_S(FMAS, 48, "(%[b],%[lb],2)", "32(%[b],%[lb],2)")                              \
+    CB_ROWS_S(FMAS, 72, "(%[b],%[lb3],1)", "32(%[b],%[lb3],1)")                            \
+    "lea (%[b],%[lb],4), %[b]\n\t"                                                         \
+    "add $96, %[a]\n\t"                                                                    \
+    "dec %[k4]\n\t"                                                                        \
+    "jnz 1b\n"                                                                             \
+    "2:\n\t"                                                                               \
+    "test %[k1], %[k1]\n\t"                                                                \
+    "jz 4f\n"                                                                              \
+    "3:\n\t"                                                                               \
+    CB_ROWS_S(FMAS, 0, "(%[b])", "32(%[b])")                                               \
+    "add %[lb], %[b]\n\t"                                                                  \
+    "add $24, %[a]\n\t"                                                                    \
+    "dec %[k1]\n\t"                                                                        \
+    "jnz 3b\n"                                                                             \
+    "4:\n\t"
+
+__attribute__((target("avx2,fma"))) static void kernel_strided_avx2(int kc, const float *a,
+                                                                    const float *b, long ldb,
+                                                                    float *c, int ldc,
+                                                                    const tile_epi *e) {
+    register __m256 c0 __asm__("ymm4"), c1 __asm__("ymm5"), c2 __asm__("ymm6"), c3 __asm__("ymm7"),
+        c4 __asm__("ymm8"), c5 __asm__("ymm9"), c6 __asm__("ymm10"), c7 __asm__("ymm11"),
+        c8 __asm__("ymm12"), c9 __asm__("ymm13"), c10 __asm__("ymm14"), c11 __asm__("ymm15");
+    __m256 acc[12]; /* declared before the asm: see CB_TILE_OUT */
+    long k4 = kc / 4, k1 = kc % 4, lb = ldb * (long)sizeof(float), lb3 = 3 * lb;
+    tile_prefetch(c, ldc, MR, 1, e);
+    __asm__ volatile(
+        CB_TILE_ZERO
+        CB_K_LOOP_S(CB_TILE_FMAS)
+        : [a] "+r"(a), [b] "+r"(b), [k4] "+r"(k4), [k1] "+r"(k1), "=x"(c0), "=x"(c1), "=x"(c2),
+          "=x"(c3), "=x"(c4), "=x"(c5), "=x"(c6), "=x"(c7), "=x"(c8), "=x"(c9), "=x"(c10),
+          "=x"(c11)
+        : [lb] "r"(lb), [lb3] "r"(lb3)
+        : "xmm0", "xmm1", "xmm2", "xmm3", "memory", "cc");
+    CB_TILE_OUT(acc, c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11);
+    tile_store_avx2(acc, c, ldc, 1, 1, e);
+}
+
+__attribute__((target("avx2,fma"))) static void kernel4_strided_avx2(int kc, const float *a,
+                                                                     const float *b, long ldb,
+                                                                     float *c, int ldc,
+                                                                     const tile_epi *e) {
+    register __m256 c0 __asm__("ymm4"), c1 __asm__("ymm5"), c2 __asm__("ymm6"), c3 __asm__("ymm7"),
+        c4 __asm__("ymm8"), c5 __asm__("ymm9"), c6 __asm__("ymm10"), c7 __asm__("ymm11");
+    __m256 acc[12]; /* declared before the asm: see CB_TILE_OUT */
+    const __m256 zero = _mm256_setzero_ps();
+    long k4 = kc / 4, k1 = kc % 4, lb = ldb * (long)sizeof(float), lb3 = 3 * lb;
+    tile_prefetch(c, ldc, e->mr, 1, e);
+    __asm__ volatile(
+        CB_TILE4_ZERO
+        CB_K_LOOP_S(CB_TILE4_FMAS)
+        : [a] "+r"(a), [b] "+r"(b), [k4] "+r"(k4), [k1] "+r"(k1), "=x"(c0), "=x"(c1), "=x"(c2),
+          "=x"(c3), "=x"(c4), "=x"(c5), "=x"(c6), "=x"(c7)
+        : [lb] "r"(lb), [lb3] "r"(lb3)
+        : "xmm0", "xmm1", "xmm2", "xmm3", "memory", "cc");
+    CB_TILE_OUT(acc, c0, c1, c2, c3, c4, c5, c6, c7, zero, zero, zero, zero);
+    tile_store_avx2(acc, c, ldc, 1, 1, e);
+}
+#undef CB_ROWS_S
+#undef CB_K_LOOP_S
 #undef CB_TILE_FMAS
 #undef CB_TILE4_FMAS
 #undef CB_ROW_PAIR
@@ -1179,6 +1258,56 @@ static void gemm_part(const cb_fast_gemm *g, const kernels *kz, const float *xg,
     }
 }
 
+#ifdef CB_X86
+#ifndef CB_GEMM_INPLACE_MAX_K
+#define CB_GEMM_INPLACE_MAX_K 256
+#endif
+
+/* A 1x1 conv with few input channels reads B in place instead of packing
+ * it (when the kernels are AVX2's: the portable ones take packed panels
+ * only). Packing copies all of B once more, which with K <= 256 means
+ * few FMAs per copied float: 9% of a 1x1 conv 128->128 @56x56. What
+ * packing buys for a larger K, a panel of B contiguous in L1 and in few
+ * pages (rows N floats apart cross a page every row or two), costs more
+ * than the copy there: 512->512 @14x14 measured 2% slower in place. */
+static int inplace_suits(const cb_fast_gemm *g, int avx2) {
+    const char *env = getenv("CB_PW_INPLACE"); /* "0": always pack (for comparison, and tests) */
+    return avx2 && g->direct && g->groups == 1 && !g->in_relu && g->K <= CB_GEMM_INPLACE_MAX_K &&
+           !(env && strcmp(env, "0") == 0);
+}
+
+/* Strips [s0, s1) of NR columns of a 1x1 conv, B read in place: x is B
+ * (rows ldx floats apart), y and res are C and the residual (rows ldc
+ * apart), both at the strips' first column. For each strip every panel
+ * of A in turn: the strip's K rows of B (K x 64 bytes) stay in L1 across
+ * them, while the next strip's rows are fetched a slice per panel. */
+static void inplace_strips(const cb_fast_gemm *g, const float *x, int ldx, float *y,
+                           const float *res, int ldc, int relu_pre, int relu_post, int s0,
+                           int s1) {
+    const int M = g->M, K = g->K, mpan = (M + MR - 1) / MR, per = (K + mpan - 1) / mpan;
+    for (int sp = s0; sp < s1; sp++) {
+        const size_t n = (size_t)(sp - s0) * NR;
+        const float *next = sp + 1 < s1 ? x + n + NR : NULL;
+        for (int mp = 0, k = 0; mp < mpan; mp++) {
+            const int m = mp * MR;
+            for (int i = 0; next && i < per && k < K; i++, k++) {
+                _mm_prefetch((const char *)(next + (size_t)k * ldx), _MM_HINT_T0);
+                _mm_prefetch((const char *)(next + (size_t)k * ldx + NR - 1), _MM_HINT_T0);
+            }
+            const tile_epi te = {g->bias ? g->bias + m : NULL,
+                                 res ? res + (size_t)m * ldc + n : NULL,
+                                 ldc,
+                                 relu_pre,
+                                 relu_post,
+                                 M - m < MR ? M - m : MR,
+                                 NR};
+            (te.mr > 4 ? kernel_strided_avx2 : kernel4_strided_avx2)(
+                K, g->apack + (size_t)mp * K * MR, x + n, ldx, y + (size_t)m * ldc + n, ldc, &te);
+        }
+    }
+}
+#endif
+
 void cb_fast_gemm_plain(const float *apack, int M, int K, const float *b, int N, float *c,
                         float *bp, int avx2) {
     cb_fast_gemm g;
@@ -1204,9 +1333,19 @@ void cb_fast_gemm_band(const cb_fast_gemm *g, const float *b, int nb, float *y,
     cb_fast_gemm gb = *g;
     gb.N = nb;
     const kernels kz = pick_kernels(avx2);
-    gemm_part(&gb, &kz, b, y, g->apack, g->bias, e->res, e->relu_pre, e->relu_post, 0,
-              (nb + NR - 1) / NR, 0, (g->M + MR - 1) / MR, k_block(g->K, CB_GEMM_KC_ONE), bp, g->N);
+    int p0 = 0;
+#ifdef CB_X86
+    if (inplace_suits(g, avx2)) {
+        p0 = nb / NR;
+        inplace_strips(g, b, nb, y, e->res, g->N, e->relu_pre, e->relu_post, 0, p0);
+    }
+#endif
+    if (p0 * NR < nb)
+        gemm_part(&gb, &kz, b, y, g->apack, g->bias, e->res, e->relu_pre, e->relu_post, p0,
+                  (nb + NR - 1) / NR, 0, (g->M + MR - 1) / MR, k_block(g->K, CB_GEMM_KC_ONE), bp,
+                  g->N);
 }
+
 
 void cb_fast_gemm_run(const cb_fast_gemm *g, const float *x, float *y, const cb_fast_epi *e,
                       int threads, float *ws, cb_gemm_backend backend) {
@@ -1231,6 +1370,27 @@ void cb_fast_gemm_run(const cb_fast_gemm *g, const float *x, float *y, const cb_
 #endif
     const kernels kz = pick_kernels(avx2);
     const int M = g->M, K = g->K, N = g->N;
+#ifdef CB_X86
+    if (inplace_suits(g, avx2)) {
+        /* strips split evenly; the last thread also takes the columns past
+         * the last whole strip, packed as usual */
+        const int full = N / NR, npan = (N + NR - 1) / NR, mpan = (M + MR - 1) / MR;
+        threads = cb_fast_threads_for((double)M * N * K, threads);
+#pragma omp parallel num_threads(threads)
+        {
+            const int t = omp_get_thread_num(), nt = omp_get_num_threads();
+            const int s0 = (int)((long)full * t / nt), s1 = (int)((long)full * (t + 1) / nt);
+            const size_t n0 = (size_t)s0 * NR;
+            inplace_strips(g, x + n0, N, y + n0, e->res ? e->res + n0 : NULL, N, e->relu_pre,
+                           e->relu_post, s0, s1);
+            if (t == nt - 1 && full < npan)
+                gemm_part(g, &kz, x, y, g->apack, g->bias, e->res, e->relu_pre, e->relu_post,
+                          full, npan, 0, mpan, k_block(K, CB_GEMM_KC_ONE),
+                          ws + (size_t)t * KC_BUF * NC_MAX, N);
+        }
+        return;
+    }
+#endif
     const int mpan = (M + MR - 1) / MR, npan = (N + NR - 1) / NR;
     size_t in_plane = (size_t)g->in.h * g->in.w;
     const size_t out_plane = (size_t)N;
