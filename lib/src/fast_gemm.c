@@ -513,32 +513,49 @@ tile_store_avx2(const __m256 *acc, float *c, int ldc, int first, int last, const
 #define CB_TILE4_FMAS(ao) CB_ROW_PAIR(ao, 4, 5, 6, 7) CB_ROW_PAIR(ao + 8, 8, 9, 10, 11)
 #define CB_TILE_FMAS(ao) CB_TILE4_FMAS(ao) CB_ROW_PAIR(ao + 16, 12, 13, 14, 15)
 
-/* The k loop of a tile whose rows of one k are ROWS(a offset, b offset):
- * k4 = kc / 4 unrolled steps, then k1 = kc % 4 single ones. */
-#define CB_K_LOOP(ROWS)                                                                    \
+/* The k loop of a tile: k4 = kc / 4 steps of STEP0..STEP3 (one k each)
+ * and NEXT4 (B to the next 4 rows), then k1 = kc % 4 of STEP0 and NEXT1. */
+#define CB_K_LOOP_OF(STEP0, STEP1, STEP2, STEP3, NEXT4, NEXT1)                             \
     "test %[k4], %[k4]\n\t"                                                                \
     "jz 2f\n\t"                                                                            \
     ".p2align 5\n"                                                                         \
     "1:\n\t"                                                                               \
     "prefetcht0 384(%[a])\n\t"                                                             \
-    ROWS(0, 0)                                                                             \
-    ROWS(24, 64)                                                                           \
-    ROWS(48, 128)                                                                          \
-    ROWS(72, 192)                                                                          \
+    STEP0 STEP1 STEP2 STEP3                                                                \
     "add $96, %[a]\n\t"                                                                    \
-    "add $256, %[b]\n\t"                                                                   \
+    NEXT4                                                                                  \
     "dec %[k4]\n\t"                                                                        \
     "jnz 1b\n"                                                                             \
     "2:\n\t"                                                                               \
     "test %[k1], %[k1]\n\t"                                                                \
     "jz 4f\n"                                                                              \
     "3:\n\t"                                                                               \
-    ROWS(0, 0)                                                                             \
+    STEP0                                                                                  \
     "add $24, %[a]\n\t"                                                                    \
-    "add $64, %[b]\n\t"                                                                    \
+    NEXT1                                                                                  \
     "dec %[k1]\n\t"                                                                        \
     "jnz 3b\n"                                                                             \
     "4:\n\t"
+/* ...on packed B, whose rows of one k are ROWS(a offset, b offset) */
+#define CB_K_LOOP(ROWS)                                                                    \
+    CB_K_LOOP_OF(ROWS(0, 0), ROWS(24, 64), ROWS(48, 128), ROWS(72, 192),                    \
+                 "add $256, %[b]\n\t", "add $64, %[b]\n\t")
+
+/* The accumulators of a 6 x 16 tile (or of its first 4 rows) as register
+ * variables bound to ymm4..ymm15, and the array they are copied to. */
+#define CB_TILE4_REGS                                                                      \
+    register __m256 c0 __asm__("ymm4"), c1 __asm__("ymm5"), c2 __asm__("ymm6"),            \
+        c3 __asm__("ymm7"), c4 __asm__("ymm8"), c5 __asm__("ymm9"), c6 __asm__("ymm10"),   \
+        c7 __asm__("ymm11");                                                               \
+    __m256 acc[12] /* declared before the asm: see CB_TILE_OUT */
+#define CB_TILE_REGS                                                                       \
+    CB_TILE4_REGS;                                                                         \
+    register __m256 c8 __asm__("ymm12"), c9 __asm__("ymm13"), c10 __asm__("ymm14"),        \
+        c11 __asm__("ymm15")
+/* ...as the asm's outputs */
+#define CB_TILE4_OUTPUTS                                                                   \
+    "=x"(c0), "=x"(c1), "=x"(c2), "=x"(c3), "=x"(c4), "=x"(c5), "=x"(c6), "=x"(c7)
+#define CB_TILE_OUTPUTS CB_TILE4_OUTPUTS, "=x"(c8), "=x"(c9), "=x"(c10), "=x"(c11)
 
 /* Copy the tile out of the registers the asm left it in, first thing
  * after the asm. Those are local register variables, which the compiler
@@ -574,18 +591,13 @@ __attribute__((always_inline)) static inline void tile_prefetch(const float *c, 
 
 __attribute__((always_inline, target("avx2,fma"))) static inline void kernel_avx2(
     int kc, const float *a, const float *b, float *c, int ldc, int first, int last, const tile_epi *e) {
-    register __m256 c0 __asm__("ymm4"), c1 __asm__("ymm5"), c2 __asm__("ymm6"), c3 __asm__("ymm7"),
-        c4 __asm__("ymm8"), c5 __asm__("ymm9"), c6 __asm__("ymm10"), c7 __asm__("ymm11"),
-        c8 __asm__("ymm12"), c9 __asm__("ymm13"), c10 __asm__("ymm14"), c11 __asm__("ymm15");
-    __m256 acc[12]; /* declared before the asm: see CB_TILE_OUT */
+    CB_TILE_REGS;
     long k4 = kc / 4, k1 = kc % 4;
     tile_prefetch(c, ldc, MR, last, e);
     __asm__ volatile(
         CB_TILE_ZERO
         CB_K_LOOP(CB_ROWS)
-        : [a] "+r"(a), [b] "+r"(b), [k4] "+r"(k4), [k1] "+r"(k1), "=x"(c0), "=x"(c1), "=x"(c2),
-          "=x"(c3), "=x"(c4), "=x"(c5), "=x"(c6), "=x"(c7), "=x"(c8), "=x"(c9), "=x"(c10),
-          "=x"(c11)
+        : [a] "+r"(a), [b] "+r"(b), [k4] "+r"(k4), [k1] "+r"(k1), CB_TILE_OUTPUTS
         :
         : "xmm0", "xmm1", "xmm2", "xmm3", "memory", "cc");
     CB_TILE_OUT(acc, c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11);
@@ -606,17 +618,14 @@ __attribute__((always_inline, target("avx2,fma"))) static inline void kernel_avx
 
 __attribute__((always_inline, target("avx2,fma"))) static inline void kernel4_avx2(
     int kc, const float *a, const float *b, float *c, int ldc, int first, int last, const tile_epi *e) {
-    register __m256 c0 __asm__("ymm4"), c1 __asm__("ymm5"), c2 __asm__("ymm6"), c3 __asm__("ymm7"),
-        c4 __asm__("ymm8"), c5 __asm__("ymm9"), c6 __asm__("ymm10"), c7 __asm__("ymm11");
-    __m256 acc[12]; /* declared before the asm: see CB_TILE_OUT */
+    CB_TILE4_REGS;
     const __m256 zero = _mm256_setzero_ps();
     long k4 = kc / 4, k1 = kc % 4;
     tile_prefetch(c, ldc, e->mr, last, e);
     __asm__ volatile(
         CB_TILE4_ZERO
         CB_K_LOOP(CB_ROWS4)
-        : [a] "+r"(a), [b] "+r"(b), [k4] "+r"(k4), [k1] "+r"(k1), "=x"(c0), "=x"(c1), "=x"(c2),
-          "=x"(c3), "=x"(c4), "=x"(c5), "=x"(c6), "=x"(c7)
+        : [a] "+r"(a), [b] "+r"(b), [k4] "+r"(k4), [k1] "+r"(k1), CB_TILE4_OUTPUTS
         :
         : "xmm0", "xmm1", "xmm2", "xmm3", "memory", "cc");
     CB_TILE_OUT(acc, c0, c1, c2, c3, c4, c5, c6, c7, zero, zero, zero, zero);
@@ -672,10 +681,7 @@ __attribute__((target("avx2,fma"))) static void kernel_rows_avx2(int kc, const f
                                                                  const float *const *t, int x,
                                                                  float *c, int ldc,
                                                                  const tile_epi *e) {
-    register __m256 c0 __asm__("ymm4"), c1 __asm__("ymm5"), c2 __asm__("ymm6"), c3 __asm__("ymm7"),
-        c4 __asm__("ymm8"), c5 __asm__("ymm9"), c6 __asm__("ymm10"), c7 __asm__("ymm11"),
-        c8 __asm__("ymm12"), c9 __asm__("ymm13"), c10 __asm__("ymm14"), c11 __asm__("ymm15");
-    __m256 acc[12]; /* declared before the asm: see CB_TILE_OUT */
+    CB_TILE_REGS;
     long k2 = kc / 2, k1 = kc % 2, xb = (long)x * (long)sizeof(float);
     /* The output here is large (a whole 224x224 layer) and leaves cache
      * between tiles; fetch the lines of this tile's rows for the next 16
@@ -715,78 +721,45 @@ __attribute__((target("avx2,fma"))) static void kernel_rows_avx2(int kc, const f
     "vmovups " addr32 ", %%ymm1\n\t"                                                       \
     FMAS(ao)
 #define CB_K_LOOP_S(FMAS)                                                                  \
-    "test %[k4], %[k4]\n\t"                                                                \
-    "jz 2f\n\t"                                                                            \
-    ".p2align 5\n"                                                                         \
-    "1:\n\t"                                                                               \
-    CB_ROWS_S(FMAS, 0, "(%[b])", "32(%[b])")                                               \
-    CB_ROWS_S(FMAS, 24, "(%[b],%[lb],1)", "32(%[b],%[lb],1)")                              \
-    CB_ROWS_S(FMAS, 48, "(%[b],%[lb],2)", "32(%[b],%[lb],2)")                              \
-    CB_ROWS_S(FMAS, 72, "(%[b],%[lb3],1)", "32(%[b],%[lb3],1)")                            \
-    "lea (%[b],%[lb],4), %[b]\n\t"                                                         \
-    "add $96, %[a]\n\t"                                                                    \
-    "dec %[k4]\n\t"                                                                        \
-    "jnz 1b\n"                                                                             \
-    "2:\n\t"                                                                               \
-    "test %[k1], %[k1]\n\t"                                                                \
-    "jz 4f\n"                                                                              \
-    "3:\n\t"                                                                               \
-    CB_ROWS_S(FMAS, 0, "(%[b])", "32(%[b])")                                               \
-    "add %[lb], %[b]\n\t"                                                                  \
-    "add $24, %[a]\n\t"                                                                    \
-    "dec %[k1]\n\t"                                                                        \
-    "jnz 3b\n"                                                                             \
-    "4:\n\t"
+    CB_K_LOOP_OF(CB_ROWS_S(FMAS, 0, "(%[b])", "32(%[b])"),                                  \
+                 CB_ROWS_S(FMAS, 24, "(%[b],%[lb],1)", "32(%[b],%[lb],1)"),                 \
+                 CB_ROWS_S(FMAS, 48, "(%[b],%[lb],2)", "32(%[b],%[lb],2)"),                 \
+                 CB_ROWS_S(FMAS, 72, "(%[b],%[lb3],1)", "32(%[b],%[lb3],1)"),               \
+                 "lea (%[b],%[lb],4), %[b]\n\t", "add %[lb], %[b]\n\t")
 
-__attribute__((target("avx2,fma"))) static void kernel_strided_avx2(int kc, const float *a,
-                                                                    const float *b, long ldb,
-                                                                    float *c, int ldc,
-                                                                    const tile_epi *e) {
-    register __m256 c0 __asm__("ymm4"), c1 __asm__("ymm5"), c2 __asm__("ymm6"), c3 __asm__("ymm7"),
-        c4 __asm__("ymm8"), c5 __asm__("ymm9"), c6 __asm__("ymm10"), c7 __asm__("ymm11"),
-        c8 __asm__("ymm12"), c9 __asm__("ymm13"), c10 __asm__("ymm14"), c11 __asm__("ymm15");
-    __m256 acc[12]; /* declared before the asm: see CB_TILE_OUT */
-    long k4 = kc / 4, k1 = kc % 4, lb = ldb * (long)sizeof(float), lb3 = 3 * lb;
-    tile_prefetch(c, ldc, MR, 1, e);
-    __asm__ volatile(
-        CB_TILE_ZERO
-        CB_K_LOOP_S(CB_TILE_FMAS)
-        : [a] "+r"(a), [b] "+r"(b), [k4] "+r"(k4), [k1] "+r"(k1), "=x"(c0), "=x"(c1), "=x"(c2),
-          "=x"(c3), "=x"(c4), "=x"(c5), "=x"(c6), "=x"(c7), "=x"(c8), "=x"(c9), "=x"(c10),
-          "=x"(c11)
-        : [lb] "r"(lb), [lb3] "r"(lb3)
-        : "xmm0", "xmm1", "xmm2", "xmm3", "memory", "cc");
-    CB_TILE_OUT(acc, c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11);
-    tile_store_avx2(acc, c, ldc, 1, 1, e);
-}
-
-__attribute__((target("avx2,fma"))) static void kernel4_strided_avx2(int kc, const float *a,
-                                                                     const float *b, long ldb,
-                                                                     float *c, int ldc,
-                                                                     const tile_epi *e) {
-    register __m256 c0 __asm__("ymm4"), c1 __asm__("ymm5"), c2 __asm__("ymm6"), c3 __asm__("ymm7"),
-        c4 __asm__("ymm8"), c5 __asm__("ymm9"), c6 __asm__("ymm10"), c7 __asm__("ymm11");
-    __m256 acc[12]; /* declared before the asm: see CB_TILE_OUT */
-    const __m256 zero = _mm256_setzero_ps();
-    long k4 = kc / 4, k1 = kc % 4, lb = ldb * (long)sizeof(float), lb3 = 3 * lb;
-    tile_prefetch(c, ldc, e->mr, 1, e);
-    __asm__ volatile(
-        CB_TILE4_ZERO
-        CB_K_LOOP_S(CB_TILE4_FMAS)
-        : [a] "+r"(a), [b] "+r"(b), [k4] "+r"(k4), [k1] "+r"(k1), "=x"(c0), "=x"(c1), "=x"(c2),
-          "=x"(c3), "=x"(c4), "=x"(c5), "=x"(c6), "=x"(c7)
-        : [lb] "r"(lb), [lb3] "r"(lb3)
-        : "xmm0", "xmm1", "xmm2", "xmm3", "memory", "cc");
-    CB_TILE_OUT(acc, c0, c1, c2, c3, c4, c5, c6, c7, zero, zero, zero, zero);
-    tile_store_avx2(acc, c, ldc, 1, 1, e);
-}
+#define CB_STRIDED_KERNEL(name, REGS, ZERO, FMAS, OUTPUTS, ...)                            \
+    __attribute__((target("avx2,fma"))) static void name(int kc, const float *a,           \
+                                                         const float *b, long ldb,         \
+                                                         float *c, int ldc,                \
+                                                         const tile_epi *e) {              \
+        REGS;                                                                              \
+        long k4 = kc / 4, k1 = kc % 4, lb = ldb * (long)sizeof(float), lb3 = 3 * lb;       \
+        tile_prefetch(c, ldc, e->mr, 1, e);                                                \
+        __asm__ volatile(ZERO CB_K_LOOP_S(FMAS)                                            \
+                         : [a] "+r"(a), [b] "+r"(b), [k4] "+r"(k4), [k1] "+r"(k1), OUTPUTS \
+                         : [lb] "r"(lb), [lb3] "r"(lb3)                                    \
+                         : "xmm0", "xmm1", "xmm2", "xmm3", "memory", "cc");                \
+        CB_TILE_OUT(acc, __VA_ARGS__);                                                     \
+        tile_store_avx2(acc, c, ldc, 1, 1, e);                                             \
+    }
+CB_STRIDED_KERNEL(kernel_strided_avx2, CB_TILE_REGS, CB_TILE_ZERO, CB_TILE_FMAS, CB_TILE_OUTPUTS,
+                  c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11)
+CB_STRIDED_KERNEL(kernel4_strided_avx2, CB_TILE4_REGS, CB_TILE4_ZERO, CB_TILE4_FMAS,
+                  CB_TILE4_OUTPUTS, c0, c1, c2, c3, c4, c5, c6, c7, _mm256_setzero_ps(),
+                  _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps())
+#undef CB_STRIDED_KERNEL
 #undef CB_ROWS_S
 #undef CB_K_LOOP_S
 #undef CB_TILE_FMAS
 #undef CB_TILE4_FMAS
 #undef CB_ROW_PAIR
 #undef CB_K_LOOP
+#undef CB_K_LOOP_OF
 #undef CB_TILE_ZERO
+#undef CB_TILE_REGS
+#undef CB_TILE4_REGS
+#undef CB_TILE_OUTPUTS
+#undef CB_TILE4_OUTPUTS
 #undef CB_TILE4_ZERO
 
 /* 6 x 8: the last panel of B when at most 8 of its 16 columns exist (N = 49
