@@ -1236,13 +1236,14 @@ static void gemm_part(const cb_fast_gemm *g, const kernels *kz, const float *xg,
 #define CB_GEMM_INPLACE_MAX_K 256
 #endif
 
-/* A 1x1 conv with few input channels reads B in place instead of packing
- * it (when the kernels are AVX2's: the portable ones take packed panels
- * only). Packing copies all of B once more, which with K <= 256 means
- * few FMAs per copied float: 9% of a 1x1 conv 128->128 @56x56. What
- * packing buys for a larger K, a panel of B contiguous in L1 and in few
- * pages (rows N floats apart cross a page every row or two), costs more
- * than the copy there: 512->512 @14x14 measured 2% slower in place. */
+/* A 1x1 conv with at most 256 input channels reads B in place instead of
+ * packing it (when the kernels are AVX2's: the portable ones take packed
+ * panels only). Packing copies B once more (9% of a 1x1 conv 128->128
+ * @56x56); in place, each 16-column strip of B is K rows N floats apart,
+ * which costs more L1 and TLB misses the more rows there are. Against
+ * packing (1 thread, same-process medians): 64->64 @56x56 0.93-0.95,
+ * 256->256 @28x28 0.96-0.97, 128->128 and 64->128 @56x56 0.99-1.00;
+ * 512->512 @14x14 1.02, 728->728 @19x19 1.03-1.04, 1024->1024 @7x7 1.13. */
 static int inplace_suits(const cb_fast_gemm *g, int avx2) {
     const char *env = getenv("CB_PW_INPLACE"); /* "0": always pack (for comparison, and tests) */
     return avx2 && g->direct && g->groups == 1 && !g->in_relu && g->K <= CB_GEMM_INPLACE_MAX_K &&
