@@ -1243,7 +1243,12 @@ static void gemm_part(const cb_fast_gemm *g, const kernels *kz, const float *xg,
  * which costs more L1 and TLB misses the more rows there are. Against
  * packing (1 thread, same-process medians): 64->64 @56x56 0.93-0.95,
  * 256->256 @28x28 0.96-0.97, 128->128 and 64->128 @56x56 0.99-1.00;
- * 512->512 @14x14 1.02, 728->728 @19x19 1.03-1.04, 1024->1024 @7x7 1.13. */
+ * 512->512 @14x14 1.02, 728->728 @19x19 1.03-1.04, 1024->1024 @7x7 1.13.
+ * One loss under the limit: 32->64 @112x112 on its own, 1.07 (best of 5
+ * runs); MobileNet runs that conv in bands with its depthwise conv (B a
+ * band in L2, rows a band apart), where in place measured faster (per-band
+ * profile: 0.59-0.65 against 0.70-0.80 ms), and the whole network 0.96-0.99
+ * of its time packing every 1x1 conv. */
 static int inplace_suits(const cb_fast_gemm *g, int avx2) {
     const char *env = getenv("CB_PW_INPLACE"); /* "0": always pack (for comparison, and tests) */
     return avx2 && g->direct && g->groups == 1 && !g->in_relu && g->K <= CB_GEMM_INPLACE_MAX_K &&
