@@ -633,7 +633,6 @@ __attribute__((always_inline, target("avx2,fma"))) static inline void kernel4_av
 }
 #undef CB_ROWS4
 
-
 __attribute__((target("avx2,fma"))) static void kernel_col1_avx2(int kc, const float *a,
                                                                  const float *b, float *c,
                                                                  int ldc, int first, int last,
@@ -1231,7 +1230,6 @@ static void gemm_part(const cb_fast_gemm *g, const kernels *kz, const float *xg,
     }
 }
 
-#ifdef CB_X86
 #ifndef CB_GEMM_INPLACE_MAX_K
 #define CB_GEMM_INPLACE_MAX_K 256
 #endif
@@ -1249,11 +1247,13 @@ static void gemm_part(const cb_fast_gemm *g, const kernels *kz, const float *xg,
  * band in L2, rows a band apart), where in place measured faster (per-band
  * profile: 0.59-0.65 against 0.70-0.80 ms), and the whole network 0.96-0.99
  * of its time packing every 1x1 conv. */
-static int inplace_suits(const cb_fast_gemm *g, int avx2) {
+int cb_fast_inplace_suits(const cb_fast_gemm *g) {
     const char *env = getenv("CB_PW_INPLACE"); /* "0": always pack (for comparison, and tests) */
-    return avx2 && g->direct && g->groups == 1 && !g->in_relu && g->K <= CB_GEMM_INPLACE_MAX_K &&
+    return g->direct && g->groups == 1 && !g->in_relu && g->K <= CB_GEMM_INPLACE_MAX_K &&
            !(env && strcmp(env, "0") == 0);
 }
+
+#ifdef CB_X86
 
 /* Strips [s0, s1) of NR columns of a 1x1 conv, B read in place: x is B
  * (rows ldx floats apart), y and res are C and the residual (rows ldc
@@ -1285,6 +1285,21 @@ static void inplace_strips(const cb_fast_gemm *g, const float *x, int ldx, float
         }
     }
 }
+
+/* Strips [s0, s1) of a 1x1 conv whose B rows are g->N floats apart (in
+ * cb_fast_gemm_band, a band's width) in place, then, with tail, the
+ * columns past strip s1 packed as usual (bp: a B buffer). C and the
+ * residual have rows ldc floats apart. */
+static void inplace_part(const cb_fast_gemm *g, const kernels *kz, const float *x, float *y,
+                         const cb_fast_epi *e, int ldc, int s0, int s1, int tail, float *bp) {
+    const size_t n0 = (size_t)s0 * NR;
+    inplace_strips(g, x + n0, g->N, y + n0, e->res ? e->res + n0 : NULL, ldc, e->relu_pre,
+                   e->relu_post, s0, s1);
+    if (tail && s1 * NR < g->N)
+        gemm_part(g, kz, x, y, g->apack, g->bias, e->res, e->relu_pre, e->relu_post, s1,
+                  (g->N + NR - 1) / NR, 0, (g->M + MR - 1) / MR, k_block(g->K, CB_GEMM_KC_ONE),
+                  bp, ldc);
+}
 #endif
 
 void cb_fast_gemm_plain(const float *apack, int M, int K, const float *b, int N, float *c,
@@ -1312,19 +1327,15 @@ void cb_fast_gemm_band(const cb_fast_gemm *g, const float *b, int nb, float *y,
     cb_fast_gemm gb = *g;
     gb.N = nb;
     const kernels kz = pick_kernels(avx2);
-    int p0 = 0;
 #ifdef CB_X86
-    if (inplace_suits(g, avx2)) {
-        p0 = nb / NR;
-        inplace_strips(g, b, nb, y, e->res, g->N, e->relu_pre, e->relu_post, 0, p0);
+    if (g->inplace && avx2) {
+        inplace_part(&gb, &kz, b, y, e, g->N, 0, nb / NR, 1, bp);
+        return;
     }
 #endif
-    if (p0 * NR < nb)
-        gemm_part(&gb, &kz, b, y, g->apack, g->bias, e->res, e->relu_pre, e->relu_post, p0,
-                  (nb + NR - 1) / NR, 0, (g->M + MR - 1) / MR, k_block(g->K, CB_GEMM_KC_ONE), bp,
-                  g->N);
+    gemm_part(&gb, &kz, b, y, g->apack, g->bias, e->res, e->relu_pre, e->relu_post, 0,
+              (nb + NR - 1) / NR, 0, (g->M + MR - 1) / MR, k_block(g->K, CB_GEMM_KC_ONE), bp, g->N);
 }
-
 
 void cb_fast_gemm_run(const cb_fast_gemm *g, const float *x, float *y, const cb_fast_epi *e,
                       int threads, float *ws, cb_gemm_backend backend) {
@@ -1350,22 +1361,17 @@ void cb_fast_gemm_run(const cb_fast_gemm *g, const float *x, float *y, const cb_
     const kernels kz = pick_kernels(avx2);
     const int M = g->M, K = g->K, N = g->N;
 #ifdef CB_X86
-    if (inplace_suits(g, avx2)) {
+    if (g->inplace && avx2) {
         /* strips split evenly; the last thread also takes the columns past
-         * the last whole strip, packed as usual */
-        const int full = N / NR, npan = (N + NR - 1) / NR, mpan = (M + MR - 1) / MR;
+         * the last whole strip */
+        const int full = N / NR;
         threads = cb_fast_threads_for((double)M * N * K, threads);
 #pragma omp parallel num_threads(threads)
         {
             const int t = omp_get_thread_num(), nt = omp_get_num_threads();
-            const int s0 = (int)((long)full * t / nt), s1 = (int)((long)full * (t + 1) / nt);
-            const size_t n0 = (size_t)s0 * NR;
-            inplace_strips(g, x + n0, N, y + n0, e->res ? e->res + n0 : NULL, N, e->relu_pre,
-                           e->relu_post, s0, s1);
-            if (t == nt - 1 && full < npan)
-                gemm_part(g, &kz, x, y, g->apack, g->bias, e->res, e->relu_pre, e->relu_post,
-                          full, npan, 0, mpan, k_block(K, CB_GEMM_KC_ONE),
-                          ws + (size_t)t * KC_BUF * NC_MAX, N);
+            inplace_part(g, &kz, x, y, e, N, (int)((long)full * t / nt),
+                         (int)((long)full * (t + 1) / nt), t == nt - 1,
+                         ws + (size_t)t * KC_BUF * NC_MAX);
         }
         return;
     }

@@ -88,6 +88,7 @@ typedef struct {
     float *bias;           /* cout folded biases (never NULL) */
     int wino;              /* run as Winograd F(2x2, 3x3) (fast_wino.c) */
     int rows;              /* few input channels: B read in place from phase planes (with AVX2) */
+    int inplace;           /* 1x1 with few input channels: B read in place (with AVX2) */
     float *upack;          /* Winograd: 16 transformed weight matrices (M x K), packed */
 } cb_fast_gemm;
 
@@ -106,6 +107,10 @@ void cb_fast_gemm_run(const cb_fast_gemm *g, const float *x, float *y, const cb_
  * the floats of workspace that copy needs (fast_gemm.c rows_run). */
 int cb_fast_rows_suits(const cb_fast_gemm *g);
 size_t cb_fast_rows_workspace(const cb_fast_gemm *g);
+/* Whether g, a 1x1 conv, reads B straight from its input instead of
+ * packing it (fast_gemm.c inplace_strips; CB_PW_INPLACE=0 in the
+ * environment: never). */
+int cb_fast_inplace_suits(const cb_fast_gemm *g);
 
 /* Pack an M x K row-major matrix into MR-row panels (zero rows past M):
  * ceil(M/MR) * MR * K floats. */

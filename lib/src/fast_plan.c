@@ -237,6 +237,7 @@ static cb_status compile_conv(analysis *a, cb_fast_plan *p, int li, step *s, cb_
         return nomem(err, g);
     }
     gm->rows = cb_fast_rows_suits(gm);
+    gm->inplace = cb_fast_inplace_suits(gm);
     if (p->gemm == CB_GEMM_OPENBLAS && gm->direct && groups == 1)
         gm->wrow = w; /* the comparison backend multiplies the plain folded matrix */
     else
